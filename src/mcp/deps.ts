@@ -1,0 +1,20 @@
+/** What every tool may use. Built by the session layer; tools never reach for globals. */
+import type { Config } from "../config/config.ts";
+import type { SandboxBackend, WorkspaceRef } from "../sandbox/backend.ts";
+import type { WorkspaceMeta } from "../workspace/schema.ts";
+
+export interface WorkspaceHandle {
+  /** The sandbox this workspace runs in. */
+  readonly ref: WorkspaceRef;
+  /** Current metadata (fetched from the workspace Durable Object). */
+  info(): Promise<WorkspaceMeta>;
+  /** Records activity; cheap to call often (implementations throttle). */
+  touch(): void;
+}
+
+export interface ToolDeps {
+  config: Config;
+  principal: string;
+  workspace: WorkspaceHandle;
+  sandbox: SandboxBackend;
+}

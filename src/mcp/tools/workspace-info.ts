@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { WorkspaceMeta } from "../../workspace/schema.ts";
+import type { ToolDeps } from "../deps.ts";
+import { defineTool } from "../tool-kit.ts";
+
+const input = z.object({});
+
+const output = WorkspaceMeta.extend({
+  backend: z.enum(["local", "cloudflare"]).describe("where code runs"),
+  durability: z.string().describe("what survives and what does not"),
+  limits: z.object({
+    defaultTimeoutSeconds: z.number(),
+    maxTimeoutSeconds: z.number(),
+    outputLimitBytes: z
+      .number()
+      .describe("per stream; beyond it head and tail are kept and the full output saved"),
+    internetAccess: z.boolean(),
+  }),
+});
+
+const DURABILITY = {
+  local:
+    "Files live in the workspace directory on the sandbox host until the workspace expires or is reset; variables in execute_code contexts live until the context is reset or times out.",
+  cloudflare:
+    "Files under /workspace live in a container that is wiped when it sleeps after inactivity, restarts or is redeployed: keep anything important elsewhere. Variables in execute_code contexts are lost with it.",
+} as const;
+
+export const workspaceInfoTool = defineTool<ToolDeps>()({
+  name: "workspace_info",
+  title: "Workspace info",
+  description:
+    "Describe the workspace this session is attached to: its name, owner, sandbox backend, limits (timeouts, output cap, internet access), when it was created and last used, and what survives between calls. Call it first to learn the limits before running long or chatty code.",
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  input,
+  output,
+  handler: async (_args, deps) => {
+    const meta = await deps.workspace.info();
+    const c = deps.config;
+    return {
+      structured: {
+        ...meta,
+        backend: deps.sandbox.kind,
+        durability: DURABILITY[deps.sandbox.kind],
+        limits: {
+          defaultTimeoutSeconds: c.DEFAULT_TIMEOUT_SECONDS,
+          maxTimeoutSeconds: c.MAX_TIMEOUT_SECONDS,
+          outputLimitBytes: c.OUTPUT_LIMIT_BYTES,
+          internetAccess: c.SANDBOX_ENABLE_INTERNET,
+        },
+      },
+    };
+  },
+});

@@ -1,0 +1,105 @@
+/**
+ * The one interface every sandbox backend implements (local host, Cloudflare Sandbox).
+ *
+ * Contract:
+ * - User-code failures (non-zero exit, exceptions, timeouts, limits hit) are *results*,
+ *   never thrown. Backends throw only `SandboxError`s for infrastructure faults (host
+ *   unreachable, container unavailable) and for invalid requests (bad path, missing file).
+ * - Paths are workspace paths: relative to `/workspace` or absolute under it. Backends
+ *   re-check confinement themselves (symlinks can only be seen from inside).
+ * - A timeout kills the whole process tree; the next call on the same workspace works.
+ * - Output is capped per stream at `outputLimitBytes`: head and tail are kept, the flag is
+ *   set, and the complete stream is saved inside the workspace at `fullOutputPath`.
+ */
+import type {
+  ExecOutcome,
+  FileEntry,
+  FileStat,
+  Language,
+  ProcessInfo,
+  ProcessLogs,
+  RunCodeOutcome,
+} from "../shared/sandbox-schema.ts";
+
+export type {
+  ExecOutcome,
+  FileEntry,
+  FileStat,
+  Language,
+  ProcessInfo,
+  ProcessLogs,
+  RunCodeOutcome,
+};
+
+/** Identifies one workspace's sandbox: an opaque, filesystem- and URL-safe id. */
+export interface WorkspaceRef {
+  /** 1–64 chars of [a-z0-9-]; stable for a (principal, workspace) pair. */
+  readonly id: string;
+}
+
+export interface OutputOptions {
+  /** Per-stream cap in bytes; beyond it head+tail are kept and the full stream is saved. */
+  outputLimitBytes: number;
+}
+
+export interface ExecOptions extends OutputOptions {
+  /** Working directory (workspace path); default `/workspace`. */
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutMs: number;
+  /** Called with output chunks as they arrive, when the backend can stream. */
+  onOutput?: (stream: "stdout" | "stderr", chunk: string) => void;
+}
+
+export interface RunCodeOptions extends OutputOptions {
+  timeoutMs: number;
+  /** Throw away the persistent context for this language before running. */
+  resetContext?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface StartProcessOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Hard limit: the process tree is killed after this long. */
+  timeoutMs: number;
+}
+
+export interface SandboxBackend {
+  readonly kind: "local" | "cloudflare";
+
+  /** Runs a shell command (`bash -c`) in the workspace. */
+  exec(ws: WorkspaceRef, command: string, options: ExecOptions): Promise<ExecOutcome>;
+
+  /** Runs code in the workspace's persistent context for `language` (state survives calls). */
+  runCode(
+    ws: WorkspaceRef,
+    code: string,
+    language: Exclude<Language, "bash">,
+    options: RunCodeOptions,
+  ): Promise<RunCodeOutcome>;
+
+  readFile(ws: WorkspaceRef, path: string): Promise<Uint8Array>;
+  writeFile(ws: WorkspaceRef, path: string, data: Uint8Array): Promise<void>;
+  listFiles(ws: WorkspaceRef, path: string, recursive: boolean): Promise<FileEntry[]>;
+  deleteFile(ws: WorkspaceRef, path: string): Promise<void>;
+  mkdir(ws: WorkspaceRef, path: string): Promise<void>;
+  stat(ws: WorkspaceRef, path: string): Promise<FileStat | null>;
+
+  /** Starts a background process; returns at once. */
+  startProcess(ws: WorkspaceRef, command: string, options: StartProcessOptions): Promise<ProcessInfo>;
+  /** `null` when the backend does not know the id (e.g. it restarted): the process is lost. */
+  getProcess(ws: WorkspaceRef, id: string): Promise<ProcessInfo | null>;
+  /** Output from byte `offset` of each stream, at most `limit` bytes each. */
+  processLogs(
+    ws: WorkspaceRef,
+    id: string,
+    range: { stdoutOffset: number; stderrOffset: number; limit: number },
+  ): Promise<ProcessLogs | null>;
+  /** Kills the process tree. Resolves once it is gone. No-op for finished processes. */
+  killProcess(ws: WorkspaceRef, id: string): Promise<void>;
+
+  /** Wipes files, contexts and processes of the workspace. */
+  reset(ws: WorkspaceRef): Promise<void>;
+}
+

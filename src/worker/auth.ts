@@ -1,0 +1,57 @@
+/**
+ * Bearer-token authentication. Tokens are compared in constant time (over SHA-256
+ * digests, so lengths leak nothing either) and are never logged or echoed.
+ */
+import type { ApiToken } from "../config/config.ts";
+
+const encoder = new TextEncoder();
+
+async function digest(value: string): Promise<ArrayBuffer> {
+  return crypto.subtle.digest("SHA-256", encoder.encode(value));
+}
+
+function timingSafeEqual(a: ArrayBuffer, b: ArrayBuffer): boolean {
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+/** The bearer token of a request, or undefined when the header is missing or malformed. */
+export function bearerToken(request: Request): string | undefined {
+  const header = request.headers.get("Authorization") ?? "";
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/**
+ * The API token entry matching `presented`, or undefined. Every configured token is
+ * compared, so timing does not reveal which principal (if any) matched.
+ */
+export async function authenticate(
+  presented: string | undefined,
+  tokens: ApiToken[],
+): Promise<ApiToken | undefined> {
+  const got = await digest(presented ?? "");
+  let match: ApiToken | undefined;
+  for (const entry of tokens) {
+    const ok = timingSafeEqual(got, await digest(entry.token));
+    if (ok && presented !== undefined) match = entry;
+  }
+  return match;
+}
+
+/** HMAC-SHA256 of `message` keyed by `key`, as lowercase hex. */
+export async function hmacHex(key: string, message: string): Promise<string> {
+  const k = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(key),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = await crypto.subtle.sign("HMAC", k, encoder.encode(message));
+  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Constant-time comparison of two strings of any length. */
+export async function safeEqual(a: string, b: string): Promise<boolean> {
+  return timingSafeEqual(await digest(a), await digest(b));
+}

@@ -1,0 +1,136 @@
+/**
+ * Worker entry: health, authentication, origin checks and routing to the MCP
+ * transports. Everything that rejects a request does so here, before any Durable
+ * Object is touched.
+ */
+import { type Config, configFrom } from "../config/config.ts";
+import { asAppError } from "../errors/app-error.ts";
+import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
+import { validateWorkspaceName } from "../workspace/names.ts";
+import { authenticate, bearerToken } from "./auth.ts";
+import { readBodyWithin } from "./body.ts";
+import { appErrorResponse, errorResponse, jsonResponse } from "./http.ts";
+import { originAllowed } from "./origin.ts";
+import { McpSession, type SessionProps } from "./session-agent.ts";
+import { bindSessionId, unbindSessionId } from "./session-binding.ts";
+
+export { Workspace } from "../workspace/workspace-do.ts";
+export { McpSession } from "./session-agent.ts";
+
+const streamable = McpSession.serve("/mcp", { binding: "MCP_OBJECT" });
+const legacySse = McpSession.serveSSE("/sse", { binding: "MCP_OBJECT" });
+
+const UNAUTHORIZED_HEADERS = { "WWW-Authenticate": 'Bearer realm="codemode-mcp"' };
+
+function sessionNotFound(): Response {
+  return jsonResponse(
+    { jsonrpc: "2.0", id: null, error: { code: -32001, message: "Session not found" } },
+    404,
+  );
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url);
+    let config: Config;
+    try {
+      config = configFrom(env);
+    } catch (error) {
+      const e = asAppError(error);
+      console.error(e?.message ?? "configuration error");
+      return url.pathname === "/health"
+        ? jsonResponse({ status: "error", error: e?.message ?? "invalid configuration" }, 500)
+        : errorResponse(500, "CONFIG_INVALID", "The server is misconfigured; see its logs.");
+    }
+
+    if (url.pathname === "/health") {
+      return jsonResponse({
+        status: "ok",
+        name: SERVER_NAME,
+        version: SERVER_VERSION,
+        backend: config.SANDBOX_BACKEND,
+      });
+    }
+    const isMcp = url.pathname === "/mcp";
+    const isSse = url.pathname === "/sse" || url.pathname === "/sse/message";
+    if (!isMcp && !isSse)
+      return errorResponse(404, "NOT_FOUND", `No route for ${request.method} ${url.pathname}`);
+
+    if (!originAllowed(request, config)) {
+      return errorResponse(403, "FORBIDDEN_ORIGIN", "This Origin is not allowed. Add it to ALLOWED_ORIGINS.");
+    }
+    // CORS preflights carry no credentials by design.
+    if (request.method === "OPTIONS")
+      return isMcp ? streamable.fetch(request, env, ctx) : legacySse.fetch(request, env, ctx);
+
+    const token = bearerToken(request);
+    const entry = await authenticate(token, config.API_TOKENS);
+    if (!entry || token === undefined) {
+      return errorResponse(
+        401,
+        "UNAUTHORIZED",
+        token === undefined
+          ? "Missing bearer token: send Authorization: Bearer <token>."
+          : "Invalid bearer token.",
+        UNAUTHORIZED_HEADERS,
+      );
+    }
+
+    let workspace: string | null = null;
+    const requested = url.searchParams.get("workspace");
+    if (requested !== null) {
+      try {
+        workspace = validateWorkspaceName(requested);
+      } catch (error) {
+        const e = asAppError(error);
+        if (e) return appErrorResponse(e);
+        throw error;
+      }
+    }
+    const props: SessionProps = { principal: entry.principal, workspace };
+    (ctx as unknown as { props: SessionProps }).props = props;
+
+    const body = await readBodyWithin(request, config.MAX_REQUEST_BYTES);
+    if (body === "too-large") {
+      return errorResponse(
+        413,
+        "PAYLOAD_TOO_LARGE",
+        `Request body exceeds ${config.MAX_REQUEST_BYTES} bytes.`,
+      );
+    }
+    const forwarded = (headers: Headers, target: URL = url) =>
+      new Request(target, { method: request.method, headers, body, signal: request.signal });
+
+    if (isMcp) {
+      const headers = new Headers(request.headers);
+      const bound = headers.get("mcp-session-id");
+      if (bound !== null) {
+        const sessionId = await unbindSessionId(token, bound);
+        if (sessionId === undefined) return sessionNotFound();
+        headers.set("mcp-session-id", sessionId);
+      }
+      const response = await streamable.fetch(forwarded(headers), env, ctx);
+      const issued = response.headers.get("mcp-session-id");
+      if (issued === null) return response;
+      const out = new Response(response.body, response);
+      out.headers.set("mcp-session-id", await bindSessionId(token, issued));
+      return out;
+    }
+
+    // Legacy SSE: we choose the session id ourselves, bound to the token, so the message
+    // endpoint can verify ownership from the query string alone.
+    const target = new URL(url);
+    const given = url.searchParams.get("sessionId");
+    if (given !== null) {
+      if ((await unbindSessionId(token, given)) === undefined) return sessionNotFound();
+    } else if (request.method === "GET" && url.pathname === "/sse") {
+      target.searchParams.set(
+        "sessionId",
+        await bindSessionId(token, env.MCP_OBJECT.newUniqueId().toString()),
+      );
+    } else {
+      return errorResponse(400, "INVALID_ARGUMENT", "Missing sessionId query parameter.");
+    }
+    return legacySse.fetch(forwarded(new Headers(request.headers), target), env, ctx);
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,81 @@
+/**
+ * The MCP session Durable Object: protocol only. It attaches to a workspace Durable
+ * Object and registers the tools with plain dependencies, so moving to a stateless
+ * handler later touches this folder alone.
+ */
+import { McpAgent } from "agents/mcp";
+import { configFrom } from "../config/config.ts";
+import type { ToolDeps, WorkspaceHandle } from "../mcp/deps.ts";
+import { createMcpServer } from "../mcp/server.ts";
+import { registerTools } from "../mcp/tools/index.ts";
+import { createSandboxBackend } from "../sandbox/factory.ts";
+import { unnamedWorkspaceName, workspaceKey } from "../workspace/names.ts";
+import type { Workspace } from "../workspace/workspace-do.ts";
+
+export interface SessionProps extends Record<string, unknown> {
+  principal: string;
+  /** Named workspace from `?workspace=`; null means "this session's own workspace". */
+  workspace: string | null;
+}
+
+const TOUCH_EVERY_MS = 60_000;
+const LAST_ACTIVE_KEY = "lastActiveAt";
+
+export class McpSession extends McpAgent<Env, unknown, SessionProps> {
+  server = createMcpServer();
+  private lastTouch = 0;
+
+  async init(): Promise<void> {
+    const props = this.props;
+    if (!props?.principal) throw new Error("session started without a principal");
+    const config = configFrom(this.env);
+
+    // The unnamed workspace name is chosen once and kept, so a woken session finds it again.
+    let name = props.workspace;
+    if (name === null) {
+      name = (await this.ctx.storage.get<string>("workspaceName")) ?? unnamedWorkspaceName();
+      await this.ctx.storage.put("workspaceName", name);
+    }
+    const stub = this.env.WORKSPACE.getByName(workspaceKey(props.principal, name));
+    const meta = await stub.attach(props.principal, name, props.workspace !== null);
+
+    const workspace: WorkspaceHandle = {
+      ref: { id: meta.sandboxId },
+      info: async () => (await stub.info()) ?? meta,
+      touch: () => this.touch(stub),
+    };
+    const deps: ToolDeps = {
+      config,
+      principal: props.principal,
+      workspace,
+      sandbox: createSandboxBackend(this.env, config),
+    };
+    registerTools(this.server, deps);
+    await this.scheduleExpiry(config.SESSION_IDLE_TTL_SECONDS);
+  }
+
+  private touch(stub: DurableObjectStub<Workspace>): void {
+    const now = Date.now();
+    if (now - this.lastTouch < TOUCH_EVERY_MS) return;
+    this.lastTouch = now;
+    this.ctx.waitUntil(Promise.all([stub.touch(), this.ctx.storage.put(LAST_ACTIVE_KEY, now)]));
+  }
+
+  private async scheduleExpiry(ttlSeconds: number): Promise<void> {
+    await this.ctx.storage.put(LAST_ACTIVE_KEY, Date.now());
+    // Idempotent: init() runs on every wake-up and must not stack expiry rows.
+    await this.schedule(ttlSeconds, "expireIfIdle", { ttlSeconds }, { idempotent: true });
+  }
+
+  /** Scheduled callback: destroys the session once it has been idle for the TTL. */
+  async expireIfIdle(payload: { ttlSeconds: number }): Promise<void> {
+    const last = (await this.ctx.storage.get<number>(LAST_ACTIVE_KEY)) ?? 0;
+    const idleMs = Date.now() - last;
+    const ttlMs = payload.ttlSeconds * 1000;
+    if (idleMs < ttlMs) {
+      await this.schedule(Math.ceil((ttlMs - idleMs) / 1000), "expireIfIdle", payload);
+      return;
+    }
+    await this.destroy();
+  }
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { ALICE, connect } from "./helpers.ts";
+
+describe("tool declarations", () => {
+  it("every tool has a description, annotations, input and output schemas", async () => {
+    const { client } = await connect(ALICE);
+    const { tools } = await client.listTools();
+    expect(tools.length).toBeGreaterThan(0);
+    for (const tool of tools) {
+      expect(tool.description?.length, tool.name).toBeGreaterThan(40);
+      expect(tool.inputSchema.type, tool.name).toBe("object");
+      expect(tool.outputSchema?.type, tool.name).toBe("object");
+      for (const hint of ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const) {
+        expect(typeof tool.annotations?.[hint], `${tool.name}.${hint}`).toBe("boolean");
+      }
+    }
+    await client.close();
+  });
+
+  it("reports an unknown tool and invalid arguments clearly", async () => {
+    const { client } = await connect(ALICE);
+    const unknown = await client.callTool({ name: "no_such_tool", arguments: {} }).catch((e: Error) => e);
+    const text = unknown instanceof Error ? unknown.message : JSON.stringify(unknown);
+    expect(text).toMatch(/no_such_tool/);
+    expect(text).toMatch(/not found/i);
+    await client.close();
+  });
+
+  it("answers ping and honours logging/setLevel", async () => {
+    const { client } = await connect(ALICE);
+    await expect(client.ping()).resolves.toBeDefined();
+    await expect(client.setLoggingLevel("warning")).resolves.toBeDefined();
+    await client.close();
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { ALICE, BOB, connect } from "./helpers.ts";
+
+interface Info {
+  name: string;
+  named: boolean;
+  principal: string;
+  sandboxId: string;
+  createdAt: string;
+  expiresAt: string | null;
+  backend: string;
+  limits: { defaultTimeoutSeconds: number; outputLimitBytes: number };
+}
+
+async function workspaceInfo(token: string, query = ""): Promise<Info> {
+  const { client } = await connect(token, query);
+  const result = await client.callTool({ name: "workspace_info", arguments: {} });
+  await client.close();
+  expect(result.isError).toBeFalsy();
+  return result.structuredContent as unknown as Info;
+}
+
+describe("session → workspace mapping", () => {
+  it("reattaches two sessions with the same ?workspace to one workspace", async () => {
+    const a = await workspaceInfo(ALICE, "?workspace=foo");
+    await new Promise((r) => setTimeout(r, 5));
+    const b = await workspaceInfo(ALICE, "?workspace=foo");
+    expect(a).toMatchObject({ name: "foo", named: true, principal: "alice", expiresAt: null });
+    expect(b.createdAt).toBe(a.createdAt);
+    expect(b.sandboxId).toBe(a.sandboxId);
+  });
+
+  it("gives each unnamed session its own workspace that expires", async () => {
+    const a = await workspaceInfo(ALICE);
+    const b = await workspaceInfo(ALICE);
+    expect(a.named).toBe(false);
+    expect(a.sandboxId).not.toBe(b.sandboxId);
+    expect(a.name).not.toBe(b.name);
+    expect(a.expiresAt).not.toBeNull();
+  });
+
+  it("keeps principals apart: bob's foo is not alice's foo", async () => {
+    const alice = await workspaceInfo(ALICE, "?workspace=shared-name");
+    const bob = await workspaceInfo(BOB, "?workspace=shared-name");
+    expect(bob.principal).toBe("bob");
+    expect(bob.sandboxId).not.toBe(alice.sandboxId);
+  });
+
+  it("reports backend and limits", async () => {
+    const info = await workspaceInfo(ALICE);
+    expect(info.backend).toBe("cloudflare");
+    expect(info.limits).toMatchObject({ defaultTimeoutSeconds: 30, outputLimitBytes: 65536 });
+  });
+});
