@@ -65,8 +65,18 @@ export interface StartProcessOptions {
   timeoutMs: number;
 }
 
+/** How long workspace state lasts on a backend, for tools to show the user. */
+export interface WorkspaceDurability {
+  /** Files survive idle periods and restarts of the sandbox. */
+  readonly filesPersist: boolean;
+  /** One or two sentences for the user, e.g. when files are lost. */
+  readonly note: string;
+}
+
 export interface SandboxBackend {
   readonly kind: "local" | "cloudflare";
+  /** Absent means files persist for the workspace's lifetime. */
+  readonly durability?: WorkspaceDurability;
 
   /** Runs a shell command (`bash -c`) in the workspace. */
   exec(ws: WorkspaceRef, command: string, options: ExecOptions): Promise<ExecOutcome>;

@@ -31,7 +31,7 @@ export function internetEnabled(env: SandboxDoEnv): boolean {
 export class Sandbox extends BaseSandbox<SandboxDoEnv> {
   override enableInternet = false;
 
-  constructor(ctx: DurableObjectState<{}>, env: SandboxDoEnv) {
+  constructor(ctx: ConstructorParameters<typeof BaseSandbox>[0], env: SandboxDoEnv) {
     super(ctx, env);
     this.enableInternet = internetEnabled(env);
   }
