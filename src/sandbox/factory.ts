@@ -2,15 +2,17 @@
 import type { Config } from "../config/config.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { SandboxBackend } from "./backend.ts";
+import { CloudflareSandboxBackend } from "./cloudflare/backend.ts";
+import type { Sandbox } from "./cloudflare/sandbox-do.ts";
 
 export function createSandboxBackend(env: Env, config: Config): SandboxBackend {
   switch (config.SANDBOX_BACKEND) {
     case "local":
       return notWired("local");
     case "cloudflare":
-      return notWired("cloudflare");
+      // The generated Env cannot name the container class (it has no type parameter there).
+      return new CloudflareSandboxBackend(env.SANDBOX as unknown as DurableObjectNamespace<Sandbox>);
   }
-  void env;
 }
 
 // Replaced as the backend modules land.

@@ -14,6 +14,8 @@ import { originAllowed } from "./origin.ts";
 import { McpSession, type SessionProps } from "./session-agent.ts";
 import { bindSessionId, unbindSessionId } from "./session-binding.ts";
 
+// The container class and the proxy its outbound traffic is routed through.
+export { ContainerProxy, Sandbox } from "../sandbox/cloudflare/sandbox-do.ts";
 export { Workspace } from "../workspace/workspace-do.ts";
 export { McpSession } from "./session-agent.ts";
 

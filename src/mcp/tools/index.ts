@@ -1,9 +1,37 @@
 /** Registers every tool on a server. The only list of tools. */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { z } from "zod";
 import type { ToolDeps } from "../deps.ts";
-import { registerTool } from "../tool-kit.ts";
+import { registerTool, type ToolDefinition } from "../tool-kit.ts";
+import { deleteFileTool } from "./delete-file.ts";
+import { executeCodeTool } from "./execute-code.ts";
+import { listFilesTool } from "./list-files.ts";
+import { readFileTool } from "./read-file.ts";
+import { resetWorkspaceTool } from "./reset-workspace.ts";
+import { runFileTool } from "./run-file.ts";
 import { workspaceInfoTool } from "./workspace-info.ts";
+import { writeFileTool } from "./write-file.ts";
+
+/** Every tool call counts as workspace activity (keeps unnamed workspaces alive). */
+function withActivity<I extends z.ZodObject, O extends z.ZodObject>(
+  tool: ToolDefinition<ToolDeps, I, O>,
+): ToolDefinition<ToolDeps, I, O> {
+  return {
+    ...tool,
+    handler: (args, deps, extra) => {
+      deps.workspace.touch();
+      return tool.handler(args, deps, extra);
+    },
+  };
+}
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
-  registerTool(server, workspaceInfoTool, deps);
+  registerTool(server, withActivity(workspaceInfoTool), deps);
+  registerTool(server, withActivity(executeCodeTool), deps);
+  registerTool(server, withActivity(runFileTool), deps);
+  registerTool(server, withActivity(writeFileTool), deps);
+  registerTool(server, withActivity(readFileTool), deps);
+  registerTool(server, withActivity(listFilesTool), deps);
+  registerTool(server, withActivity(deleteFileTool), deps);
+  registerTool(server, withActivity(resetWorkspaceTool), deps);
 }

@@ -18,12 +18,8 @@ const output = WorkspaceMeta.extend({
   }),
 });
 
-const DURABILITY = {
-  local:
-    "Files live in the workspace directory on the sandbox host until the workspace expires or is reset; variables in execute_code contexts live until the context is reset or times out.",
-  cloudflare:
-    "Files under /workspace live in a container that is wiped when it sleeps after inactivity, restarts or is redeployed: keep anything important elsewhere. Variables in execute_code contexts are lost with it.",
-} as const;
+const PERSISTENT =
+  "Files under /workspace persist until the workspace expires or is reset; variables in execute_code contexts live until the context is reset or times out.";
 
 export const workspaceInfoTool = defineTool<ToolDeps>()({
   name: "workspace_info",
@@ -40,7 +36,7 @@ export const workspaceInfoTool = defineTool<ToolDeps>()({
       structured: {
         ...meta,
         backend: deps.sandbox.kind,
-        durability: DURABILITY[deps.sandbox.kind],
+        durability: deps.sandbox.durability?.note ?? PERSISTENT,
         limits: {
           defaultTimeoutSeconds: c.DEFAULT_TIMEOUT_SECONDS,
           maxTimeoutSeconds: c.MAX_TIMEOUT_SECONDS,

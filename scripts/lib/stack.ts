@@ -1,0 +1,77 @@
+/**
+ * The local stack: the sandbox host and `wrangler dev`, started as child processes.
+ * Used by `npm start`, the end-to-end tests and the benchmarks, so all three run the
+ * product the same way.
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Child, startChild, waitForHttp } from "./processes.ts";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const BIN = join(ROOT, "node_modules", ".bin");
+
+/** Node 22 from node_modules (wrangler needs ≥ 22.12); the system node may be older. */
+export function nodeBinary(): string {
+  const major = Number(process.versions.node.split(".")[0]);
+  return major >= 22 ? process.execPath : join(BIN, "node");
+}
+
+export interface HostOptions {
+  port: number;
+  secret: string;
+  root: string;
+  echo?: boolean;
+  extraEnv?: Record<string, string>;
+}
+
+export async function startHost(options: HostOptions): Promise<Child & { url: string }> {
+  const url = `http://127.0.0.1:${options.port}`;
+  const child = startChild(nodeBinary(), [join(ROOT, "host", "src", "main.ts")], {
+    label: "sandbox-host",
+    echo: options.echo,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LANG: process.env.LANG,
+      SANDBOX_HOST_PORT: String(options.port),
+      SANDBOX_HOST_SECRET: options.secret,
+      SANDBOX_HOST_ROOT: options.root,
+      ...options.extraEnv,
+    },
+  });
+  await waitForHttp(`${url}/health`, child, 30_000);
+  return { ...child, url };
+}
+
+export interface WorkerOptions {
+  port: number;
+  /** dotenv files with vars and secrets, later ones override earlier ones. */
+  envFiles: string[];
+  persistTo?: string;
+  echo?: boolean;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<Child & { url: string }> {
+  const url = `http://localhost:${options.port}`;
+  const args = [
+    join(BIN, "wrangler"),
+    "dev",
+    "--port",
+    String(options.port),
+    "--ip",
+    "127.0.0.1",
+    "--inspector-port",
+    "0",
+    "--show-interactive-dev-session=false",
+    ...options.envFiles.flatMap((f) => ["--env-file", f]),
+    ...(options.persistTo ? ["--persist-to", options.persistTo] : []),
+  ];
+  const child = startChild(nodeBinary(), args, {
+    label: "wrangler",
+    echo: options.echo,
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "" },
+  });
+  await waitForHttp(`${url}/health`, child, 120_000);
+  return { ...child, url };
+}

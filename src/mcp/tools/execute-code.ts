@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { type Image, Language } from "../../shared/sandbox-schema.ts";
+import type { ToolDeps } from "../deps.ts";
+import { defineTool } from "../tool-kit.ts";
+import {
+  execResult,
+  RunResultFields,
+  resolveTimeoutMs,
+  terminationDiagnostics,
+  timeoutSeconds,
+} from "./shared.ts";
+
+const input = z.object({
+  code: z.string().min(1).describe("The program to run."),
+  language: Language.describe(
+    "python, javascript and typescript run in a persistent context (variables and imports survive between calls, like a notebook); bash runs a fresh shell in /workspace.",
+  ),
+  timeout_seconds: timeoutSeconds,
+  reset_context: z
+    .boolean()
+    .optional()
+    .describe("Discard the language's persistent context (all variables) before running."),
+});
+
+const output = z.object({
+  ...RunResultFields,
+  result: z.string().optional().describe("text form of the value of a trailing expression"),
+  images: z.number().int().describe("number of images (plots) returned as image content"),
+  context_reset: z
+    .boolean()
+    .describe("the persistent context was lost or reset and started fresh for this run"),
+});
+
+export const executeCodeTool = defineTool<ToolDeps>()({
+  name: "execute_code",
+  title: "Execute code",
+  description:
+    "Run Python, JavaScript, TypeScript or bash in this workspace's isolated sandbox (no network; files under /workspace persist between calls). Python/JS/TS keep variables between calls like a notebook, and the value of a trailing expression is returned as `result`. matplotlib figures come back as images. Output per stream is capped: head and tail are kept and the full text is saved to a file named in `full_output` (read it with read_file). On timeout the run is killed, partial output is returned, and the next call works normally. For work longer than a few minutes use start_task.",
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  input,
+  output,
+  handler: async (args, deps) => {
+    const timeoutMs = resolveTimeoutMs(args.timeout_seconds, deps.config);
+    const outputLimitBytes = deps.config.OUTPUT_LIMIT_BYTES;
+    if (args.language === "bash") {
+      const outcome = await deps.sandbox.exec(deps.workspace.ref, args.code, { timeoutMs, outputLimitBytes });
+      const structured = { ...execResult(outcome, timeoutMs), images: 0, context_reset: false };
+      return { structured };
+    }
+    const outcome = await deps.sandbox.runCode(deps.workspace.ref, args.code, args.language, {
+      timeoutMs,
+      outputLimitBytes,
+      resetContext: args.reset_context ?? false,
+    });
+    const diagnostics =
+      terminationDiagnostics(outcome.terminated, timeoutMs) ??
+      (outcome.error
+        ? { error_type: "EXCEPTION" as const, message: `${outcome.error.name}: ${outcome.error.message}` }
+        : null);
+    const structured = {
+      success: outcome.success,
+      stdout: outcome.stdout,
+      stderr: outcome.stderr,
+      exit_code: null,
+      ...(outcome.error ? { error: outcome.error } : {}),
+      ...(outcome.result !== undefined ? { result: outcome.result } : {}),
+      duration_ms: outcome.durationMs,
+      truncated: outcome.truncated,
+      full_output: outcome.fullOutput,
+      diagnostics,
+      images: outcome.images.length,
+      context_reset: outcome.contextReset,
+    };
+    return {
+      structured,
+      content: [
+        { type: "text", text: JSON.stringify(structured, null, 2) },
+        ...outcome.images.map((img: Image) => ({
+          type: "image" as const,
+          data: img.data,
+          mimeType: img.mimeType,
+        })),
+      ],
+    };
+  },
+});

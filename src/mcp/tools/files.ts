@@ -1,0 +1,34 @@
+/** Helpers for the file tools: encodings and content types. */
+import { Buffer } from "node:buffer";
+
+export const MAX_READ_BYTES = 4 * 1024 * 1024;
+
+const IMAGE_TYPES: Record<string, string> = {
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+};
+
+export function imageMimeType(path: string): string | undefined {
+  const dot = path.lastIndexOf(".");
+  return dot >= 0 ? IMAGE_TYPES[path.slice(dot).toLowerCase()] : undefined;
+}
+
+/** The text of `bytes` if it is valid UTF-8, else undefined. */
+export function asUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+export const toBase64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64");
+
+export function fromBase64(text: string): Uint8Array | undefined {
+  const clean = text.replace(/\s+/g, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) return undefined;
+  return new Uint8Array(Buffer.from(clean, "base64"));
+}
