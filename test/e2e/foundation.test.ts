@@ -60,7 +60,8 @@ describe("over Streamable HTTP and legacy SSE", () => {
 
 describe("auth and origins", () => {
   it("rejects a missing or wrong token with 401 on both transports", async () => {
-    for (const headers of [{}, { Authorization: "Bearer wrong-token-000000000000" }]) {
+    const cases: Record<string, string>[] = [{}, { Authorization: "Bearer wrong-token-000000000000" }];
+    for (const headers of cases) {
       const mcp = await post("/mcp", initialize, headers);
       expect(mcp.status).toBe(401);
       expect(mcp.headers.get("www-authenticate")).toMatch(/^Bearer/);
