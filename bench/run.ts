@@ -15,7 +15,8 @@ try {
     const rows: Row[] = await run(stack);
     console.log(`\n## ${title}`);
     const width = Math.max(...rows.map((r) => r.name.length));
-    for (const row of rows) console.log(`  ${row.name.padEnd(width)}  ${row.value}${row.note ? `  — ${row.note}` : ""}`);
+    for (const row of rows)
+      console.log(`  ${row.name.padEnd(width)}  ${row.value}${row.note ? `  — ${row.note}` : ""}`);
   }
 } finally {
   await stack.stop();

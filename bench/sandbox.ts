@@ -11,16 +11,23 @@ const PYTHON = "/usr/bin/python3";
 
 export const sandboxBench: BenchModule = async (stack) => {
   const client = await stack.connect(stack.tokens.alice, { workspace: "bench" });
-  const call = (code: string) => client.callTool({ name: "execute_code", arguments: { code, language: "python" } });
+  const call = (code: string) =>
+    client.callTool({ name: "execute_code", arguments: { code, language: "python" } });
   await call("x = 1");
   const warm = await sample(60, () => call("x += 1"), 5);
   const spawn = await sample(30, async () => execFileSync(PYTHON, ["-c", "pass"]), 3);
-  const bash = await sample(30, () => client.callTool({ name: "execute_code", arguments: { code: "true", language: "bash" } }));
+  const bash = await sample(30, () =>
+    client.callTool({ name: "execute_code", arguments: { code: "true", language: "bash" } }),
+  );
   const ratio = percentile(warm, 50) / percentile(spawn, 50);
   return [
     { name: "execute_code python, warm, over MCP", value: summary(warm) },
     { name: `spawn ${PYTHON} -c pass`, value: summary(spawn) },
-    { name: "warm python p50 / spawn p50", value: ratio.toFixed(2), note: ratio < 1 ? "target met (< 1)" : "target missed (≥ 1)" },
+    {
+      name: "warm python p50 / spawn p50",
+      value: ratio.toFixed(2),
+      note: ratio < 1 ? "target met (< 1)" : "target missed (≥ 1)",
+    },
     { name: "execute_code bash `true`, over MCP", value: summary(bash) },
   ];
 };

@@ -30,7 +30,11 @@ const info = async (client: Awaited<ReturnType<Stack["connect"]>>): Promise<Info
 const post = (path: string, body: string, headers: Record<string, string>) =>
   fetch(`${stack.url}${path}`, {
     method: "POST",
-    headers: { Accept: "application/json, text/event-stream", "Content-Type": "application/json", ...headers },
+    headers: {
+      Accept: "application/json, text/event-stream",
+      "Content-Type": "application/json",
+      ...headers,
+    },
     body,
   });
 
@@ -42,15 +46,18 @@ const initialize = JSON.stringify({
 });
 
 describe("over Streamable HTTP and legacy SSE", () => {
-  it.each(["streamable", "sse"] as const)("initialize, tools/list and workspace_info work over %s", async (transport) => {
-    const client = await stack.connect(stack.tokens.alice, { transport });
-    const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toContain("workspace_info");
-    const ws = await info(client);
-    expect(ws.principal).toBe("alice");
-    expect(ws.backend).toBe("local");
-    await client.close();
-  });
+  it.each(["streamable", "sse"] as const)(
+    "initialize, tools/list and workspace_info work over %s",
+    async (transport) => {
+      const client = await stack.connect(stack.tokens.alice, { transport });
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain("workspace_info");
+      const ws = await info(client);
+      expect(ws.principal).toBe("alice");
+      expect(ws.backend).toBe("local");
+      await client.close();
+    },
+  );
 
   it("answers /health without auth", async () => {
     const res = await fetch(`${stack.url}/health`);
@@ -85,7 +92,10 @@ describe("auth and origins", () => {
     await init.body?.cancel();
     expect(sid).not.toBe("");
     const list = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" });
-    const asBob = await post("/mcp", list, { Authorization: `Bearer ${stack.tokens.bob}`, "mcp-session-id": sid });
+    const asBob = await post("/mcp", list, {
+      Authorization: `Bearer ${stack.tokens.bob}`,
+      "mcp-session-id": sid,
+    });
     expect(asBob.status).toBe(404);
     const asAlice = await post("/mcp", list, {
       Authorization: `Bearer ${stack.tokens.alice}`,
@@ -125,7 +135,11 @@ describe("bad input", () => {
     expect(big.status).toBe(413);
     const badName = await fetch(`${stack.url}/mcp?workspace=UPPER..case`, {
       method: "POST",
-      headers: { ...auth(), Accept: "application/json, text/event-stream", "Content-Type": "application/json" },
+      headers: {
+        ...auth(),
+        Accept: "application/json, text/event-stream",
+        "Content-Type": "application/json",
+      },
       body: initialize,
     });
     expect(badName.status).toBe(400);
@@ -139,10 +153,12 @@ describe("bad input", () => {
       (e: Error) => e.message,
     );
     expect(unknown).toMatch(/nope/);
-    const invalid = await client.callTool({ name: "execute_code", arguments: { code: 42, language: "cobol" } }).then(
-      (r) => JSON.stringify(r),
-      (e: Error) => e.message,
-    );
+    const invalid = await client
+      .callTool({ name: "execute_code", arguments: { code: 42, language: "cobol" } })
+      .then(
+        (r) => JSON.stringify(r),
+        (e: Error) => e.message,
+      );
     expect(invalid).toMatch(/language/);
     expect(invalid).toMatch(/code/);
     expect((await info(client)).principal).toBe("alice");
