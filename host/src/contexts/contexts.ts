@@ -1,0 +1,149 @@
+/**
+ * The persistent code contexts of all workspaces: one REPL driver per (workspace,
+ * language), created on first use, recreated (with `contextReset: true`) after it was
+ * lost to a timeout, crash or limit. Runs on one context are serialised.
+ */
+import type { RunCodeRequest } from "../../../src/shared/host-api.ts";
+import type { RunCodeOutcome } from "../../../src/shared/sandbox-schema.ts";
+import { newRunId } from "../exec/exec.ts";
+import { prepareJs, stripTypes } from "./js-prepare.ts";
+import { type ContextDeps, type ContextLanguage, ReplContext } from "./repl-context.ts";
+
+interface Slot {
+  ctx: ReplContext | null;
+  /** The previous context died on its own (or was killed by a timeout). */
+  lost: boolean;
+  queue: Promise<unknown>;
+  /** Removed by a reset; runs still queued on it go to a fresh slot. */
+  closed: boolean;
+}
+
+export interface ContextsOptions extends Omit<ContextDeps, "ensureOutputsDir"> {
+  memoryBytes: number;
+  /** Host path of `<workspace>/.outputs`, created on demand. */
+  ensureOutputsDir: (ws: string) => Promise<string>;
+}
+
+export class Contexts {
+  readonly #opts: ContextsOptions;
+  readonly #slots = new Map<string, Slot>();
+
+  constructor(options: ContextsOptions) {
+    this.#opts = options;
+  }
+
+  run(ws: string, wsDir: string, req: RunCodeRequest): Promise<RunCodeOutcome> {
+    const language: ContextLanguage = req.language === "python" ? "python" : "javascript";
+    const key = `${ws}\0${language}`;
+    let slot = this.#slots.get(key);
+    if (!slot) {
+      slot = { ctx: null, lost: false, queue: Promise.resolve(), closed: false };
+      this.#slots.set(key, slot);
+    }
+    const s = slot;
+    const result = s.queue.then(() => this.#runInSlot(s, ws, wsDir, language, req));
+    s.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async #runInSlot(
+    slot: Slot,
+    ws: string,
+    wsDir: string,
+    language: ContextLanguage,
+    req: RunCodeRequest,
+  ): Promise<RunCodeOutcome> {
+    if (slot.closed) return this.run(ws, wsDir, req);
+    const started = performance.now();
+    const runId = newRunId();
+    let request: object = { code: req.code, env: req.env ?? {} };
+    if (language === "javascript") {
+      const js = req.language === "typescript" ? stripTypes(req.code) : req.code;
+      if (typeof js !== "string") return failure(js, started);
+      const prepared = await prepareJs(js);
+      request = { ...prepared, env: req.env ?? {} };
+    }
+
+    if (req.resetContext && slot.ctx) {
+      await slot.ctx.dispose();
+      await slot.ctx.removeFiles();
+      slot.ctx = null;
+    }
+    let contextReset = false;
+    let ctx = slot.ctx;
+    if (!ctx?.alive) {
+      if (slot.ctx) {
+        slot.lost = true;
+        await slot.ctx.dispose();
+        await slot.ctx.removeFiles();
+      }
+      contextReset = slot.lost;
+      slot.lost = false;
+      const o = this.#opts;
+      const deps: ContextDeps = {
+        sandboxer: o.sandboxer,
+        pythonPath: o.pythonPath,
+        captureDir: o.captureDir,
+        ensureOutputsDir: () => o.ensureOutputsDir(ws),
+      };
+      const fresh = await ReplContext.start(deps, wsDir, language, o.memoryBytes);
+      if (slot.closed) {
+        await fresh.dispose();
+        await fresh.removeFiles();
+        return this.run(ws, wsDir, req);
+      }
+      slot.ctx = fresh;
+      ctx = fresh;
+    }
+    const r = await ctx.run(request, req.timeoutMs, req.outputLimitBytes, runId);
+    if (r.terminated) {
+      slot.lost = true;
+      slot.ctx = null;
+    }
+    const response = r.response;
+    return {
+      success: response?.ok === true,
+      stdout: r.stdout.text,
+      stderr: r.stderr.text,
+      truncated: { stdout: r.stdout.truncated, stderr: r.stderr.truncated },
+      fullOutput: {
+        ...(r.stdout.fullOutput ? { stdout: r.stdout.fullOutput } : {}),
+        ...(r.stderr.fullOutput ? { stderr: r.stderr.fullOutput } : {}),
+      },
+      ...(response?.error ? { error: response.error } : {}),
+      ...(response?.result !== undefined ? { result: response.result } : {}),
+      images: response?.images ?? [],
+      ...(r.terminated ? { terminated: r.terminated } : {}),
+      contextReset,
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+
+  /** Kills the contexts of one workspace (or all, without `ws`). */
+  async dispose(ws?: string): Promise<void> {
+    const jobs: Promise<void>[] = [];
+    for (const [key, slot] of this.#slots) {
+      if (ws !== undefined && !key.startsWith(`${ws}\0`)) continue;
+      this.#slots.delete(key);
+      slot.closed = true;
+      const ctx = slot.ctx;
+      // kill at once: a run in progress then ends with `terminated: "killed"`
+      if (ctx) jobs.push(ctx.dispose().then(() => ctx.removeFiles()));
+    }
+    await Promise.all(jobs);
+  }
+}
+
+function failure(error: RunCodeOutcome["error"] & object, started: number): RunCodeOutcome {
+  return {
+    success: false,
+    stdout: "",
+    stderr: "",
+    truncated: { stdout: false, stderr: false },
+    fullOutput: {},
+    error,
+    images: [],
+    contextReset: false,
+    durationMs: Math.round(performance.now() - started),
+  };
+}

@@ -1,0 +1,105 @@
+/** One-shot `bash -c` in the sandbox: output to capture files, tree kill on timeout. */
+import { randomBytes } from "node:crypto";
+import { open, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import type { ExecRequest } from "../../../src/shared/host-api.ts";
+import type { ExecOutcome } from "../../../src/shared/sandbox-schema.ts";
+import type { Sandboxer } from "../isolation/sandboxer.ts";
+import { resolveConfined } from "../workspace/paths.ts";
+import { capFile, type SaveTarget } from "./capture.ts";
+
+export interface ExecDeps {
+  sandboxer: Sandboxer;
+  /** Host directory for capture files (outside every workspace). */
+  captureDir: string;
+  ensureOutputsDir: (ws: string) => Promise<string>;
+}
+
+export function newRunId(): string {
+  return `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+}
+
+/** Checks a cwd and returns it as the sandbox sees it. */
+export async function sandboxCwd(
+  sandboxer: Sandboxer,
+  wsDir: string,
+  cwd: string | undefined,
+): Promise<string> {
+  const inside = sandboxer.paths(wsDir).workspace;
+  if (cwd === undefined) return inside;
+  const p = await resolveConfined(wsDir, cwd);
+  return p.relative === "" ? inside : `${inside}/${p.relative}`;
+}
+
+export async function runExec(
+  deps: ExecDeps,
+  ws: string,
+  wsDir: string,
+  req: ExecRequest,
+): Promise<ExecOutcome> {
+  const runId = newRunId();
+  const cwd = await sandboxCwd(deps.sandboxer, wsDir, req.cwd);
+  const files = {
+    stdout: join(deps.captureDir, `${runId}.stdout`),
+    stderr: join(deps.captureDir, `${runId}.stderr`),
+  };
+  const out = await open(files.stdout, "w", 0o600);
+  const err = await open(files.stderr, "w", 0o600);
+  const started = performance.now();
+  let terminated: ExecOutcome["terminated"];
+  let exit: { code: number | null; signal: NodeJS.Signals | null };
+  try {
+    const proc = await deps.sandboxer.spawn({
+      workspaceDir: wsDir,
+      argv: ["/bin/bash", "-c", req.command],
+      cwd,
+      env: req.env,
+      stdio: ["ignore", out.fd, err.fd],
+      cpuLimit: true,
+    });
+    const timer = setTimeout(() => {
+      terminated = "timeout";
+      void proc.kill();
+    }, req.timeoutMs);
+    exit = await proc.exited;
+    clearTimeout(timer);
+    if (terminated) await proc.kill();
+    else if (await proc.oomKilled()) terminated = "memory";
+  } finally {
+    await out.close();
+    await err.close();
+  }
+  const durationMs = Math.round(performance.now() - started);
+  const target = (stream: "stdout" | "stderr"): SaveTarget => ({
+    ensureOutputsDir: () => deps.ensureOutputsDir(ws),
+    runId,
+    stream,
+    owner: deps.sandboxer.owner,
+  });
+  const [stdout, stderr] = await Promise.all([
+    capFile(files.stdout, req.outputLimitBytes, target("stdout"), { keepFile: false }),
+    capFile(files.stderr, req.outputLimitBytes, target("stderr"), { keepFile: false }),
+  ]);
+  await Promise.all([
+    unlink(files.stdout).catch(() => undefined),
+    unlink(files.stderr).catch(() => undefined),
+  ]);
+  return {
+    exitCode: terminated ? null : exitCodeOf(exit),
+    stdout: stdout.text,
+    stderr: stderr.text,
+    truncated: { stdout: stdout.truncated, stderr: stderr.truncated },
+    fullOutput: {
+      ...(stdout.fullOutput ? { stdout: stdout.fullOutput } : {}),
+      ...(stderr.fullOutput ? { stderr: stderr.fullOutput } : {}),
+    },
+    ...(terminated ? { terminated } : {}),
+    durationMs,
+  };
+}
+
+/** bubblewrap reports a signalled command as 128+N; surface that as a signal death. */
+export function exitCodeOf(exit: { code: number | null; signal: NodeJS.Signals | null }): number | null {
+  if (exit.signal !== null) return null;
+  return exit.code;
+}

@@ -1,0 +1,131 @@
+/**
+ * The local sandbox host: an HTTP service on loopback that the Worker's
+ * `LocalSandboxBackend` calls when `SANDBOX_BACKEND=local`.
+ *
+ * @example
+ * const host = await createSandboxHost({ ...loadConfig(process.env), port: 0 });
+ * // host.url → "http://127.0.0.1:41234"
+ * await host.close();
+ */
+import { mkdir, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { AppError } from "../../src/errors/app-error.ts";
+import type { HostConfig } from "./config.ts";
+import { Contexts } from "./contexts/contexts.ts";
+import { bearerChecker } from "./http/auth.ts";
+import { sendError } from "./http/io.ts";
+import { type HostServices, route } from "./http/routes.ts";
+import { setupIsolation } from "./isolation/setup.ts";
+import { Processes } from "./processes/processes.ts";
+import { WorkspaceFiles } from "./workspace/files.ts";
+import { Workspaces } from "./workspace/workspaces.ts";
+
+export interface SandboxHost {
+  /** Base URL, e.g. `http://127.0.0.1:8788`. */
+  readonly url: string;
+  /** Isolation and limit mechanism in use, for logs and tests. */
+  readonly isolation: { mode: "bubblewrap" | "none"; mechanism: "cgroup-v1" | "cgroup-v2" | "rlimit" };
+  readonly warnings: readonly string[];
+  close(): Promise<void>;
+}
+
+export interface SandboxHostOptions extends HostConfig {
+  /** Interface to listen on; loopback unless you know why. */
+  hostname?: string;
+  log?: (message: string) => void;
+}
+
+/** Starts the host (after an isolation self-test). Throws when isolation is unavailable. */
+export async function createSandboxHost(options: SandboxHostOptions): Promise<SandboxHost> {
+  const log = options.log ?? ((m: string) => console.error(`[sandbox-host] ${m}`));
+  await mkdir(options.root, { recursive: true, mode: 0o700 });
+  // Internal state sits next to the workspaces; ids cannot start with "." so no clash.
+  const stateDir = join(options.root, `.host-${process.pid}`);
+  await rm(stateDir, { recursive: true, force: true });
+  const captureDir = join(stateDir, "capture");
+  const logDir = join(stateDir, "processes");
+  await mkdir(captureDir, { recursive: true, mode: 0o700 });
+  await mkdir(logDir, { recursive: true, mode: 0o700 });
+
+  const limits = {
+    memoryBytes: options.memoryBytes,
+    maxProcesses: options.maxProcesses,
+    maxFileSizeBytes: options.maxFileSizeBytes,
+    cpuSeconds: options.cpuSeconds,
+  };
+  const isolation = await setupIsolation({
+    unsafeNoIsolation: options.unsafeNoIsolation,
+    cgroups: options.cgroups,
+    bwrapPath: options.bwrapPath,
+    sandboxUid: options.sandboxUid,
+    limits,
+    stateDir,
+  });
+  const { sandboxer } = isolation;
+  const workspaces = new Workspaces(options.root, sandboxer.owner);
+  const ensureOutputsDir = (ws: string) => workspaces.ensureSubdir(ws, ".outputs");
+  const services: HostServices = {
+    sandboxer,
+    workspaces,
+    files: new WorkspaceFiles({ maxFileSizeBytes: options.maxFileSizeBytes, owner: sandboxer.owner }),
+    contexts: new Contexts({
+      sandboxer,
+      pythonPath: options.pythonPath,
+      captureDir,
+      memoryBytes: options.memoryBytes,
+      ensureOutputsDir,
+    }),
+    processes: new Processes(sandboxer, logDir),
+    exec: { sandboxer, captureDir, ensureOutputsDir },
+    maxFileSizeBytes: options.maxFileSizeBytes,
+  };
+
+  const authorized = bearerChecker(options.secret);
+  const server = createServer((req, res) => {
+    if (!authorized(req.headers.authorization)) {
+      sendError(
+        res,
+        new AppError("UNAUTHORIZED", "missing or wrong sandbox host secret", {
+          suggestion: "Send Authorization: Bearer <SANDBOX_HOST_SECRET>.",
+        }),
+        log,
+      );
+      req.resume();
+      return;
+    }
+    const url = new URL(req.url ?? "/", "http://host.invalid");
+    route(services, req, res, url).catch((e: unknown) => {
+      if (!res.headersSent) sendError(res, e, log);
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+
+  const hostname = options.hostname ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, hostname, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${hostname}:${port}`,
+    isolation: { mode: sandboxer.mode, mechanism: sandboxer.mechanism },
+    warnings: isolation.warnings,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await Promise.all([services.contexts.dispose(), services.processes.dispose()]);
+        await isolation.cgroups?.close();
+        await rm(stateDir, { recursive: true, force: true });
+      })();
+      return closing;
+    },
+  };
+}
