@@ -29,7 +29,7 @@ import { bounded, withDeadline } from "./deadline.ts";
 import { toAppError } from "./errors.ts";
 import { runExec } from "./exec.ts";
 import { WorkspaceFiles } from "./files.ts";
-import { WORKSPACE_ROOT } from "./paths.ts";
+import { toWorkspacePath, WORKSPACE_ROOT } from "./paths.ts";
 import { WorkspaceProcesses } from "./processes.ts";
 import type { Sandbox } from "./sandbox-do.ts";
 import { sandboxIdFor } from "./sandbox-id.ts";
@@ -83,7 +83,9 @@ export class CloudflareSandboxBackend implements SandboxBackend {
 
   async exec(ws: WorkspaceRef, command: string, options: ExecOptions): Promise<ExecOutcome> {
     const sandbox = this.#sandbox(ws);
-    const cwd = await this.#files(sandbox).resolve(options.cwd ?? WORKSPACE_ROOT);
+    // Lexical check only: user code can reach any directory of its own container
+    // anyway, so a realpath round trip would buy nothing here.
+    const cwd = toWorkspacePath(options.cwd ?? WORKSPACE_ROOT);
     try {
       return await runExec(sandbox, command, cwd, options, this.#settings);
     } catch (error) {
@@ -129,9 +131,8 @@ export class CloudflareSandboxBackend implements SandboxBackend {
   }
 
   async startProcess(ws: WorkspaceRef, command: string, options: StartProcessOptions): Promise<ProcessInfo> {
-    const sandbox = this.#sandbox(ws);
-    const cwd = await this.#files(sandbox).resolve(options.cwd ?? WORKSPACE_ROOT);
-    return new WorkspaceProcesses(sandbox, this.#settings).start(command, cwd, options);
+    const cwd = toWorkspacePath(options.cwd ?? WORKSPACE_ROOT);
+    return new WorkspaceProcesses(this.#sandbox(ws), this.#settings).start(command, cwd, options);
   }
 
   getProcess(ws: WorkspaceRef, id: string): Promise<ProcessInfo | null> {
