@@ -1,0 +1,7 @@
+import { startTestHost } from "../helpers/local-host.ts";
+import { describeSandboxContract } from "./sandbox-contract.ts";
+
+describeSandboxContract("local sandbox host", async () => {
+  const t = await startTestHost();
+  return { backend: t.backend, ws: t.newWorkspace, teardown: () => t.close() };
+});

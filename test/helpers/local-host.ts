@@ -1,0 +1,49 @@
+/**
+ * Starts a real local sandbox host in-process on a random port with a throw-away root,
+ * plus a `LocalSandboxBackend` pointed at it. Node only.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type HostConfig, loadConfig } from "../../host/src/config.ts";
+import { createSandboxHost, type SandboxHost } from "../../host/src/server.ts";
+import type { WorkspaceRef } from "../../src/sandbox/backend.ts";
+import { LocalSandboxBackend } from "../../src/sandbox/local.ts";
+
+export interface TestHost {
+  host: SandboxHost;
+  backend: LocalSandboxBackend;
+  secret: string;
+  root: string;
+  config: HostConfig;
+  newWorkspace: () => WorkspaceRef;
+  /** Closes the host; removes the root unless `keepRoot`. */
+  close: (options?: { keepRoot?: boolean }) => Promise<void>;
+}
+
+let counter = 0;
+
+export async function startTestHost(overrides: Partial<HostConfig> = {}): Promise<TestHost> {
+  const secret = randomBytes(24).toString("hex");
+  const root = overrides.root ?? (await mkdtemp(join(tmpdir(), "codemode-host-")));
+  const config: HostConfig = {
+    ...loadConfig({ SANDBOX_HOST_SECRET: secret, SANDBOX_HOST_ROOT: root, SANDBOX_HOST_PORT: "0" }),
+    ...overrides,
+  };
+  const host = await createSandboxHost({ ...config, log: () => undefined });
+  const backend = new LocalSandboxBackend({ url: host.url, secret });
+  const prefix = randomBytes(3).toString("hex");
+  return {
+    host,
+    backend,
+    secret,
+    root,
+    config,
+    newWorkspace: () => ({ id: `t-${prefix}-${++counter}` }),
+    async close(options = {}) {
+      await host.close();
+      if (!options.keepRoot) await rm(root, { recursive: true, force: true });
+    },
+  };
+}
