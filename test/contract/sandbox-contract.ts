@@ -369,7 +369,7 @@ export function describeSandboxContract(label: string, setup: () => Promise<Cont
           expect(p.state).toBe("running");
           const logs = await waitFor(async () => {
             const l = await b().processLogs(ws, p.id, { stdoutOffset: 0, stderrOffset: 0, limit: 1024 });
-            return l && l.stdout.includes("first") && l.stderr.includes("warn") ? l : undefined;
+            return l?.stdout.includes("first") && l.stderr.includes("warn") ? l : undefined;
           });
           expect(logs.stdout).toBe("first\n");
           expect(logs.stdoutOffset).toBe(6);
