@@ -15,7 +15,7 @@ import { AppError } from "../../src/errors/app-error.ts";
 import type { HostConfig } from "./config.ts";
 import { Contexts } from "./contexts/contexts.ts";
 import { bearerChecker } from "./http/auth.ts";
-import { sendError } from "./http/io.ts";
+import { sendError, sendJson } from "./http/io.ts";
 import { type HostServices, route } from "./http/routes.ts";
 import { setupIsolation } from "./isolation/setup.ts";
 import { Processes } from "./processes/processes.ts";
@@ -84,6 +84,12 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
 
   const authorized = bearerChecker(options.secret);
   const server = createServer((req, res) => {
+    // Bare liveness probe for process supervisors (scripts/lib/stack.ts): says nothing
+    // but "up". Everything else, /v1/health included, needs the secret.
+    if (req.method === "GET" && req.url === "/health") {
+      sendJson(res, 200, { ok: true });
+      return;
+    }
     if (!authorized(req.headers.authorization)) {
       sendError(
         res,

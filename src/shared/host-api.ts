@@ -4,6 +4,7 @@
  * <secret>`, and answers errors as `HostError` JSON with the status of the error code.
  *
  * Routes (`:ws` is a workspace id, `[a-z0-9-]{1,64}`):
+ * - `GET  /health` → `{ok: true}`, the only route without the secret (liveness probe)
  * - `GET  /v1/health` → `HealthResponse`
  * - `POST /v1/workspaces/:ws/exec` `ExecRequest` → `ExecOutcome`
  * - `POST /v1/workspaces/:ws/run` `RunCodeRequest` → `RunCodeOutcome`
