@@ -1,6 +1,7 @@
 /** What every tool may use. Built by the session layer; tools never reach for globals. */
 import type { Config } from "../config/config.ts";
 import type { SandboxBackend, WorkspaceRef } from "../sandbox/backend.ts";
+import type { TaskApi } from "../tasks/api.ts";
 import type { WorkspaceMeta } from "../workspace/schema.ts";
 
 export interface WorkspaceHandle {
@@ -17,4 +18,6 @@ export interface ToolDeps {
   principal: string;
   workspace: WorkspaceHandle;
   sandbox: SandboxBackend;
+  /** Background tasks of this workspace (kept by the workspace Durable Object). */
+  tasks: TaskApi;
 }

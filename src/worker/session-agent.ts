@@ -9,6 +9,7 @@ import type { ToolDeps, WorkspaceHandle } from "../mcp/deps.ts";
 import { createMcpServer } from "../mcp/server.ts";
 import { registerTools } from "../mcp/tools/index.ts";
 import { createSandboxBackend } from "../sandbox/factory.ts";
+import { taskApiFor } from "../tasks/api.ts";
 import { unnamedWorkspaceName, workspaceKey } from "../workspace/names.ts";
 import type { Workspace } from "../workspace/workspace-do.ts";
 
@@ -49,6 +50,7 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
       principal: props.principal,
       workspace,
       sandbox: createSandboxBackend(this.env, config),
+      tasks: taskApiFor(stub),
     };
     registerTools(this.server, deps);
     await this.scheduleExpiry(config.SESSION_IDLE_TTL_SECONDS);

@@ -4,14 +4,30 @@
  * Durability contract: everything a later session must find lives in this object's
  * SQLite storage, never only in instance memory. Tables:
  *   workspace(id=1, principal, name, named, sandbox_id, created_at, last_used_at)
- * (tasks, task logs and the code-mode call log are added by their modules.)
+ *   tasks, task_logs — tasks and their output, see src/tasks/store.ts
+ * (the code-mode call log is added by its module.)
  * Unnamed workspaces are deleted — storage and sandbox — after WORKSPACE_IDLE_TTL_SECONDS
- * without use; the alarm re-arms itself while the workspace is in use.
+ * without use; the alarm re-arms itself while the workspace is in use. The same alarm
+ * follows running tasks about once a second (src/tasks/service.ts); a running task
+ * counts as use.
  */
 import { DurableObject } from "cloudflare:workers";
 import { configFrom } from "../config/config.ts";
 import { AppError } from "../errors/app-error.ts";
 import { createSandboxBackend } from "../sandbox/factory.ts";
+import { type RpcResult, rpcResult, type TaskOutput } from "../tasks/api.ts";
+import { TaskService } from "../tasks/service.ts";
+import type {
+  ListFilter,
+  LogPage,
+  LogRange,
+  McpOutcome,
+  TaskLaunch,
+  TaskPage,
+  TaskSpec,
+  TaskStatus,
+  TaskView,
+} from "../tasks/types.ts";
 import { sandboxId, workspaceKey } from "./names.ts";
 import type { WorkspaceMeta } from "./schema.ts";
 
@@ -25,9 +41,31 @@ interface Row extends Record<string, SqlStorageValue> {
 }
 
 export class Workspace extends DurableObject<Env> {
+  #tasks: TaskService | undefined;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.migrate();
+  }
+
+  private get tasks(): TaskService {
+    this.#tasks ??= new TaskService({
+      sql: this.ctx.storage.sql,
+      settings: configFrom(this.env),
+      backend: () => createSandboxBackend(this.env, configFrom(this.env)),
+      workspace: () => {
+        const row = this.row();
+        return row ? { id: row.sandbox_id } : null;
+      },
+      wake: (at) => this.wakeBy(at),
+    });
+    return this.#tasks;
+  }
+
+  /** Moves the alarm earlier if it is later than `at` (or unset). */
+  private async wakeBy(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
   private migrate(): void {
@@ -101,14 +139,78 @@ export class Workspace extends DurableObject<Env> {
     return row ? this.meta(row) : null;
   }
 
+  // ── tasks: thin RPC surface over src/tasks/service.ts ───────────────────
+  // Failures come back as values (RpcResult), not exceptions: an AppError thrown across
+  // RPC loses its class and is logged as uncaught on this side.
+
+  async startTask(spec: TaskSpec, launch: TaskLaunch): Promise<RpcResult<TaskView>> {
+    return rpcResult(() => this.tasks.start(spec, launch));
+  }
+
+  /** Creates a queued task whose process `launchTask` starts (MCP task-augmented calls). */
+  async createTask(spec: TaskSpec): Promise<RpcResult<TaskView>> {
+    return rpcResult(() => this.tasks.create(spec));
+  }
+
+  async launchTask(id: string, launch: TaskLaunch): Promise<RpcResult<TaskView>> {
+    return rpcResult(() => this.tasks.launch(id, launch));
+  }
+
+  async taskStatus(id: string): Promise<RpcResult<TaskStatus>> {
+    return rpcResult(() => this.tasks.status(id));
+  }
+
+  async listTasks(filter: ListFilter): Promise<RpcResult<TaskPage>> {
+    return rpcResult(() => this.tasks.list(filter));
+  }
+
+  async taskLogs(id: string, range: LogRange): Promise<RpcResult<LogPage>> {
+    return rpcResult(() => this.tasks.logs(id, range));
+  }
+
+  async taskOutput(id: string, capBytes: number): Promise<RpcResult<TaskOutput>> {
+    return rpcResult(() => this.tasks.output(id, capBytes));
+  }
+
+  async cancelTask(id: string): Promise<RpcResult<TaskStatus>> {
+    return rpcResult(() => this.tasks.cancel(id));
+  }
+
+  async storeTaskOutcome(id: string, outcome: McpOutcome): Promise<RpcResult<void>> {
+    return rpcResult(() => this.tasks.storeMcpOutcome(id, outcome));
+  }
+
+  async taskOutcome(id: string): Promise<RpcResult<McpOutcome | null>> {
+    return rpcResult(() => this.tasks.mcpOutcome(id));
+  }
+
+  async settleTask(
+    id: string,
+    state: "completed" | "failed",
+    reason: string | null,
+  ): Promise<RpcResult<void>> {
+    return rpcResult(() => this.tasks.settle(id, state, reason));
+  }
+
   override async alarm(): Promise<void> {
+    await this.tasks.tick();
     const row = this.row();
-    if (!row || row.named === 1) return;
-    const idleUntil = row.last_used_at + this.idleTtlMs;
-    if (Date.now() < idleUntil) {
-      await this.ctx.storage.setAlarm(idleUntil);
+    const next = this.tasks.nextWakeAt();
+    if (row && row.named === 0) {
+      if (this.tasks.hasActive()) await this.touch();
+      const idleUntil = (this.row()?.last_used_at ?? row.last_used_at) + this.idleTtlMs;
+      if (Date.now() < idleUntil) {
+        await this.ctx.storage.setAlarm(Math.min(next ?? idleUntil, idleUntil));
+        return;
+      }
+      await this.expire(row);
       return;
     }
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Deletes an idle unnamed workspace: its sandbox first, then its storage. */
+  private async expire(row: Row): Promise<void> {
     // Expired: wipe the sandbox first so no files outlive the record of them.
     try {
       await createSandboxBackend(this.env, configFrom(this.env)).reset({ id: row.sandbox_id });
@@ -118,6 +220,7 @@ export class Workspace extends DurableObject<Env> {
       return;
     }
     await this.ctx.storage.deleteAll();
+    this.#tasks = undefined;
     this.migrate();
   }
 }

@@ -3,12 +3,18 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { z } from "zod";
 import type { ToolDeps } from "../deps.ts";
 import { registerTool, type ToolDefinition } from "../tool-kit.ts";
+import { cancelTaskTool } from "./cancel-task.ts";
 import { deleteFileTool } from "./delete-file.ts";
 import { executeCodeTool } from "./execute-code.ts";
 import { listFilesTool } from "./list-files.ts";
+import { listTasksTool } from "./list-tasks.ts";
 import { readFileTool } from "./read-file.ts";
 import { resetWorkspaceTool } from "./reset-workspace.ts";
+import { resumeTaskTool } from "./resume-task.ts";
 import { runFileTool } from "./run-file.ts";
+import { startTaskTool } from "./start-task.ts";
+import { taskLogsTool } from "./task-logs.ts";
+import { taskStatusTool } from "./task-status.ts";
 import { workspaceInfoTool } from "./workspace-info.ts";
 import { writeFileTool } from "./write-file.ts";
 
@@ -34,4 +40,10 @@ export function registerTools(server: McpServer, deps: ToolDeps): void {
   registerTool(server, withActivity(listFilesTool), deps);
   registerTool(server, withActivity(deleteFileTool), deps);
   registerTool(server, withActivity(resetWorkspaceTool), deps);
+  registerTool(server, withActivity(startTaskTool), deps);
+  registerTool(server, withActivity(taskStatusTool), deps);
+  registerTool(server, withActivity(listTasksTool), deps);
+  registerTool(server, withActivity(taskLogsTool), deps);
+  registerTool(server, withActivity(cancelTaskTool), deps);
+  registerTool(server, withActivity(resumeTaskTool), deps);
 }
