@@ -11,15 +11,15 @@
  */
 import type { CodeContext, ExecutionResult } from "@cloudflare/sandbox";
 import type { Language, RunCodeOptions, RunCodeOutcome } from "../backend.ts";
+import { normalizeRun } from "./code-results.ts";
 import { bounded, TIMED_OUT, withDeadline } from "./deadline.ts";
 import { readRemoteError, sdkCodeOf } from "./errors.ts";
+import { liveOutputPath, liveOutputSetup } from "./live-output.ts";
 import { applyOutputBudget } from "./output-files.ts";
 import { WORKSPACE_ROOT } from "./paths.ts";
 import type { AdapterSettings, SandboxApi } from "./types.ts";
 
 type CodeLanguage = Exclude<Language, "bash">;
-
-const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, "g");
 
 export async function runCodeIn(
   sandbox: SandboxApi,
@@ -46,10 +46,15 @@ export async function runCodeIn(
   if (run.kind === "lost") throw run.error;
 
   if (run.kind === "timeout") {
+    const partial = language === "python" ? await readLiveOutput(sandbox, contextId, settings) : "";
     // Kill the interpreter: a timed-out run keeps executing otherwise (the SDK
     // does not stop it). The id stays registered so the next run reports the reset.
     await withDeadline(sandbox.deleteCodeContext(contextId), settings.callTimeoutMs).catch(() => undefined);
-    const budget = await applyOutputBudget(null, { stdout: "", stderr: "" }, options.outputLimitBytes);
+    const budget = await applyOutputBudget(
+      { sandbox, deadlineMs: settings.callTimeoutMs },
+      { stdout: partial, stderr: "" },
+      options.outputLimitBytes,
+    );
     return {
       success: false,
       ...budget,
@@ -65,30 +70,37 @@ export async function runCodeIn(
     };
   }
 
-  const result = run.result;
+  const normalized = normalizeRun(run.result, language);
   const budget = await applyOutputBudget(
     { sandbox, deadlineMs: settings.callTimeoutMs },
-    { stdout: result.logs.stdout.join(""), stderr: result.logs.stderr.join("") },
+    { stdout: normalized.stdout, stderr: normalized.stderr },
     options.outputLimitBytes,
   );
-  const { images, text } = mapResults(result.results);
   return {
-    success: result.error === undefined,
+    success: normalized.error === undefined,
     ...budget,
-    ...(result.error
-      ? {
-          error: {
-            name: result.error.name,
-            message: result.error.message.replace(ANSI, ""),
-            traceback: result.error.traceback.map((line) => line.replace(ANSI, "")),
-          },
-        }
-      : {}),
-    ...(text !== undefined ? { result: text } : {}),
-    images,
+    ...(normalized.error ? { error: normalized.error } : {}),
+    ...(normalized.result !== undefined ? { result: normalized.result } : {}),
+    images: normalized.images,
     contextReset,
     durationMs: Date.now() - started,
   };
+}
+
+async function readLiveOutput(
+  sandbox: SandboxApi,
+  contextId: string,
+  settings: AdapterSettings,
+): Promise<string> {
+  try {
+    const file = await withDeadline(
+      sandbox.readFile(liveOutputPath(contextId), { encoding: "utf-8" }),
+      settings.callTimeoutMs,
+    );
+    return file === TIMED_OUT ? "" : file.content;
+  } catch {
+    return "";
+  }
 }
 
 type Attempt =
@@ -140,6 +152,14 @@ async function createContext(
     // Starting an interpreter can take a while on a cold container.
     settings.callTimeoutMs * 2,
   );
+  if (language === "python") {
+    // Best effort: without the hooks a timed-out run just reports no output.
+    const setup = sandbox.runCode(liveOutputSetup(liveOutputPath(context.id)), {
+      context: contextRef(context.id, language),
+      language,
+    });
+    await withDeadline(setup, settings.callTimeoutMs).catch(() => undefined);
+  }
   await bounded(
     "register the code context",
     sandbox.setCodeContextId(language, context.id),
@@ -168,26 +188,4 @@ export async function forgetContext(
 function contextRef(id: string, language: CodeLanguage): CodeContext {
   const now = new Date();
   return { id, language, cwd: WORKSPACE_ROOT, createdAt: now, lastUsed: now };
-}
-
-function mapResults(results: ExecutionResult["results"]): {
-  images: RunCodeOutcome["images"];
-  text?: string;
-} {
-  const images: RunCodeOutcome["images"] = [];
-  const texts: string[] = [];
-  for (const r of results) {
-    if (r.png) images.push({ mimeType: "image/png", data: r.png });
-    else if (r.jpeg) images.push({ mimeType: "image/jpeg", data: r.jpeg });
-    else if (r.svg) images.push({ mimeType: "image/svg+xml", data: base64Utf8(r.svg) });
-    // A figure's text is only its repr ("<Figure size ...>"); keep text of plain values.
-    else if (typeof r.text === "string") texts.push(r.text);
-  }
-  return texts.length > 0 ? { images, text: texts.join("\n") } : { images };
-}
-
-function base64Utf8(text: string): string {
-  let binary = "";
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }

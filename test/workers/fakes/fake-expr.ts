@@ -101,6 +101,7 @@ const BINARY: Record<string, number> = {
   or: 1,
   "&&": 2,
   and: 2,
+  in: 3,
   "==": 3,
   "!=": 3,
   "===": 3,
@@ -152,17 +153,28 @@ export async function evaluate(src: string, scope: Scope): Promise<Value> {
     }
     if (t.t === "id") {
       if (t.v === "not") return !(await unary());
-      if (t.v === "new") return primary();
+      if (t.v === "new" || t.v === "await") return primary();
+      if (t.v === "typeof") {
+        try {
+          const v = await unary();
+          return v === null ? "object" : Array.isArray(v) ? "object" : typeof v;
+        } catch (e) {
+          if (e instanceof CodeError && e.errorName === "ReferenceError") return "undefined";
+          throw e;
+        }
+      }
       const literal = LITERALS[scope.language][t.v];
       if (literal !== undefined || t.v in LITERALS[scope.language]) return literal;
       if (peek()?.t === "op" && peek()?.v === "(") {
         take();
         const args: Value[] = [];
         while (!(peek()?.t === "op" && peek()?.v === ")")) {
-          // Keyword arguments (figsize=(4, 3)) are accepted and their names ignored.
+          // Keyword arguments (figsize=(4, 3), flush=True) are evaluated and dropped.
           const after = toks[pos + 1];
-          if (peek()?.t === "id" && after?.t === "op" && after.v === "=") pos += 2;
-          args.push(await expr(0));
+          const keyword = peek()?.t === "id" && after?.t === "op" && after.v === "=";
+          if (keyword) pos += 2;
+          const value = await expr(0);
+          if (!keyword) args.push(value);
           if (peek()?.t === "op" && peek()?.v === ",") take();
         }
         expectOp(")");
@@ -178,7 +190,7 @@ export async function evaluate(src: string, scope: Scope): Promise<Value> {
     let left = await primary();
     for (;;) {
       const t = peek();
-      const op = t && (t.t === "op" || (t.t === "id" && (t.v === "and" || t.v === "or"))) ? t.v : undefined;
+      const op = t && (t.t === "op" || (t.t === "id" && ["and", "or", "in"].includes(t.v))) ? t.v : undefined;
       const prec = op !== undefined ? BINARY[op] : undefined;
       if (op === undefined || prec === undefined || prec < minPrec) return left;
       take();
@@ -241,6 +253,8 @@ function binary(op: string, a: Value, b: Value, language: Scope["language"]): Va
       return n(a) <= n(b);
     case ">=":
       return n(a) >= n(b);
+    case "in":
+      return Array.isArray(b) ? b.includes(a) : String(b).includes(String(a));
     case "and":
     case "&&":
       return a ? b : a;

@@ -385,7 +385,9 @@ export class Sandbox extends DurableObject {
         "Python interpreter not available in this image",
       );
     }
-    const context = new FakeCodeContext(language);
+    const context = new FakeCodeContext(language, (path, text, append) =>
+      this.#fs.write(path, encoder.encode(text), { append, createParents: true }),
+    );
     this.#contexts.set(context.id, context);
     return this.#contextView(context);
   }

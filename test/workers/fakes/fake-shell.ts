@@ -73,6 +73,12 @@ function tokenize(src: string, sh: ShellEnv): Token[] {
     word = null;
   };
   const expandVar = (): string => {
+    if (src.startsWith("$((", i)) {
+      const end = src.indexOf("))", i);
+      const value = arithmetic(src.slice(i + 3, end), sh.env);
+      i = end + 2;
+      return String(value);
+    }
     if (src[i + 1] === "{") {
       const end = src.indexOf("}", i);
       const name = src.slice(i + 2, end);
@@ -149,6 +155,37 @@ function tokenize(src: string, sh: ShellEnv): Token[] {
   }
   flush();
   return tokens;
+}
+
+/** `$(( ... ))`: integers, + - * / %, parentheses and variable names. */
+function arithmetic(expr: string, env: Record<string, string>): number {
+  const toks = expr.match(/\d+|[A-Za-z_]\w*|[-+*/%()]/g) ?? [];
+  let pos = 0;
+  const atom = (): number => {
+    const t = toks[pos++] ?? "0";
+    if (t === "(") {
+      const v = sum();
+      pos++;
+      return v;
+    }
+    if (t === "-") return -atom();
+    return /^\d+$/.test(t) ? Number(t) : Number(env[t] ?? 0);
+  };
+  const product = (): number => {
+    let v = atom();
+    while (toks[pos] === "*" || toks[pos] === "/" || toks[pos] === "%") {
+      const op = toks[pos++];
+      const r = atom();
+      v = op === "*" ? v * r : op === "/" ? Math.trunc(v / r) : v % r;
+    }
+    return v;
+  };
+  const sum = (): number => {
+    let v = product();
+    while (toks[pos] === "+" || toks[pos] === "-") v = toks[pos++] === "+" ? v + product() : v - product();
+    return v;
+  };
+  return sum();
 }
 
 // ---------- parsing ----------
@@ -436,6 +473,16 @@ const BUILTINS: Record<string, Builtin> = {
     const text = args[1] ? decoder.decode(sh.fs.read(normalize(args[1], sh.cwd))) : (sh.stdin ?? "");
     sh.out(`${args[0] === "-l" ? text.split("\n").length - 1 : encoder.encode(text).length}\n`);
     return 0;
+  },
+  grep: async (args, sh) => {
+    const { flags, rest } = fileArgs(args);
+    const pattern = new RegExp(rest[0] ?? "");
+    const input = rest[1] ? decoder.decode(sh.fs.read(normalize(rest[1], sh.cwd))) : (sh.stdin ?? "");
+    const lines = input
+      .split(/(?<=\n)/)
+      .filter((l) => l !== "" && pattern.test(l.replace(/\n$/, "")) !== flags.has("v"));
+    sh.out(lines.join(""));
+    return lines.length > 0 ? 0 : 1;
   },
   seq: async (args, sh) => {
     const [a, b] = args.length === 1 ? [1, Number(args[0])] : [Number(args[0]), Number(args[1])];
