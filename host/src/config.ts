@@ -22,6 +22,7 @@ const EnvSchema = z.object({
   SANDBOX_HOST_MAX_PROCESSES: z.coerce.number().int().min(8).max(100_000).default(256),
   SANDBOX_HOST_MAX_FILE_MB: z.coerce.number().int().min(1).max(1_048_576).default(256),
   SANDBOX_HOST_CPU_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
+  SANDBOX_HOST_CONTEXT_IDLE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
   SANDBOX_HOST_UNSAFE: flag,
   /** `off` forces the rlimit fallback even where cgroups are writable. */
   SANDBOX_HOST_CGROUPS: z.enum(["auto", "off"]).default("auto"),
@@ -39,6 +40,8 @@ export interface HostConfig {
   maxProcesses: number;
   maxFileSizeBytes: number;
   cpuSeconds: number;
+  /** Persistent contexts idle this long are stopped to free memory. */
+  contextIdleMs: number;
   unsafeNoIsolation: boolean;
   cgroups: "auto" | "off";
   sandboxUid: number;
@@ -75,6 +78,7 @@ export function loadConfig(
     maxProcesses: e.SANDBOX_HOST_MAX_PROCESSES,
     maxFileSizeBytes: e.SANDBOX_HOST_MAX_FILE_MB * MiB,
     cpuSeconds: e.SANDBOX_HOST_CPU_SECONDS,
+    contextIdleMs: e.SANDBOX_HOST_CONTEXT_IDLE_MINUTES * 60_000,
     unsafeNoIsolation: e.SANDBOX_HOST_UNSAFE || argv.includes("--unsafe-no-isolation"),
     cgroups: e.SANDBOX_HOST_CGROUPS,
     sandboxUid: e.SANDBOX_HOST_SANDBOX_UID,

@@ -7,7 +7,7 @@
  * // host.url → "http://127.0.0.1:41234"
  * await host.close();
  */
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -43,6 +43,7 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
   await mkdir(options.root, { recursive: true, mode: 0o700 });
   // Internal state sits next to the workspaces; ids cannot start with "." so no clash.
   const stateDir = join(options.root, `.host-${process.pid}`);
+  await removeStaleState(options.root);
   await rm(stateDir, { recursive: true, force: true });
   const captureDir = join(stateDir, "capture");
   const logDir = join(stateDir, "processes");
@@ -75,6 +76,7 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
       pythonPath: options.pythonPath,
       captureDir,
       memoryBytes: options.memoryBytes,
+      idleMs: options.contextIdleMs,
       ensureOutputsDir,
     }),
     processes: new Processes(sandboxer, logDir),
@@ -134,4 +136,18 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
       return closing;
     },
   };
+}
+
+/** Deletes state directories left by hosts that are no longer running. */
+async function removeStaleState(root: string): Promise<void> {
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const m = /^\.host-(\d+)$/.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH")
+        await rm(join(root, name), { recursive: true, force: true });
+    }
+  }
 }

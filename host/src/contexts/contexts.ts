@@ -16,10 +16,14 @@ interface Slot {
   queue: Promise<unknown>;
   /** Removed by a reset; runs still queued on it go to a fresh slot. */
   closed: boolean;
+  lastUsed: number;
+  busy: boolean;
 }
 
 export interface ContextsOptions extends Omit<ContextDeps, "ensureOutputsDir"> {
   memoryBytes: number;
+  /** Idle contexts are stopped after this long (the next run reports `contextReset`). */
+  idleMs: number;
   /** Host path of `<workspace>/.outputs`, created on demand. */
   ensureOutputsDir: (ws: string) => Promise<string>;
 }
@@ -28,8 +32,23 @@ export class Contexts {
   readonly #opts: ContextsOptions;
   readonly #slots = new Map<string, Slot>();
 
+  readonly #reaper: NodeJS.Timeout;
+
   constructor(options: ContextsOptions) {
     this.#opts = options;
+    this.#reaper = setInterval(() => void this.#reapIdle(), Math.min(60_000, options.idleMs)).unref();
+  }
+
+  async #reapIdle(): Promise<void> {
+    const now = Date.now();
+    for (const slot of this.#slots.values()) {
+      const ctx = slot.ctx;
+      if (!ctx || slot.busy || now - slot.lastUsed < this.#opts.idleMs) continue;
+      slot.ctx = null;
+      slot.lost = true;
+      await ctx.dispose();
+      await ctx.removeFiles();
+    }
   }
 
   run(ws: string, wsDir: string, req: RunCodeRequest): Promise<RunCodeOutcome> {
@@ -37,11 +56,26 @@ export class Contexts {
     const key = `${ws}\0${language}`;
     let slot = this.#slots.get(key);
     if (!slot) {
-      slot = { ctx: null, lost: false, queue: Promise.resolve(), closed: false };
+      slot = {
+        ctx: null,
+        lost: false,
+        queue: Promise.resolve(),
+        closed: false,
+        lastUsed: Date.now(),
+        busy: false,
+      };
       this.#slots.set(key, slot);
     }
     const s = slot;
-    const result = s.queue.then(() => this.#runInSlot(s, ws, wsDir, language, req));
+    const result = s.queue.then(async () => {
+      s.busy = true;
+      try {
+        return await this.#runInSlot(s, ws, wsDir, language, req);
+      } finally {
+        s.busy = false;
+        s.lastUsed = Date.now();
+      }
+    });
     s.queue = result.catch(() => undefined);
     return result;
   }
@@ -56,12 +90,13 @@ export class Contexts {
     if (slot.closed) return this.run(ws, wsDir, req);
     const started = performance.now();
     const runId = newRunId();
-    let request: object = { code: req.code, env: req.env ?? {} };
+    let prepared: Promise<object> = Promise.resolve({ code: req.code, env: req.env ?? {} });
     if (language === "javascript") {
       const js = req.language === "typescript" ? stripTypes(req.code) : req.code;
       if (typeof js !== "string") return failure(js, started);
-      const prepared = await prepareJs(js);
-      request = { ...prepared, env: req.env ?? {} };
+      // parse while a cold context starts; the parser loads lazily on first use
+      prepared = prepareJs(js).then((p) => ({ ...p, env: req.env ?? {} }));
+      prepared.catch(() => undefined);
     }
 
     if (req.resetContext && slot.ctx) {
@@ -95,7 +130,8 @@ export class Contexts {
       slot.ctx = fresh;
       ctx = fresh;
     }
-    const r = await ctx.run(request, req.timeoutMs, req.outputLimitBytes, runId);
+    slot.lastUsed = Date.now();
+    const r = await ctx.run(await prepared, req.timeoutMs, req.outputLimitBytes, runId);
     if (r.terminated) {
       slot.lost = true;
       slot.ctx = null;
@@ -121,6 +157,7 @@ export class Contexts {
 
   /** Kills the contexts of one workspace (or all, without `ws`). */
   async dispose(ws?: string): Promise<void> {
+    if (ws === undefined) clearInterval(this.#reaper);
     const jobs: Promise<void>[] = [];
     for (const [key, slot] of this.#slots) {
       if (ws !== undefined && !key.startsWith(`${ws}\0`)) continue;

@@ -1,7 +1,8 @@
 /** One-shot `bash -c` in the sandbox: output to capture files, tree kill on timeout. */
 import { randomBytes } from "node:crypto";
-import { open, unlink } from "node:fs/promises";
+import { open, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { AppError } from "../../../src/errors/app-error.ts";
 import type { ExecRequest } from "../../../src/shared/host-api.ts";
 import type { ExecOutcome } from "../../../src/shared/sandbox-schema.ts";
 import type { Sandboxer } from "../isolation/sandboxer.ts";
@@ -28,6 +29,12 @@ export async function sandboxCwd(
   const inside = sandboxer.paths(wsDir).workspace;
   if (cwd === undefined) return inside;
   const p = await resolveConfined(wsDir, cwd);
+  const st = p.exists ? await stat(p.real) : null;
+  if (!st?.isDirectory()) {
+    throw new AppError("NOT_A_DIRECTORY", `working directory ${p.workspace} is not an existing directory`, {
+      suggestion: "Create it first (mkdir) or omit cwd to use /workspace.",
+    });
+  }
   return p.relative === "" ? inside : `${inside}/${p.relative}`;
 }
 
@@ -98,7 +105,7 @@ export async function runExec(
   };
 }
 
-/** bubblewrap reports a signalled command as 128+N; surface that as a signal death. */
+/** `null` when bubblewrap itself died from a signal (the host killed the tree). */
 export function exitCodeOf(exit: { code: number | null; signal: NodeJS.Signals | null }): number | null {
   if (exit.signal !== null) return null;
   return exit.code;

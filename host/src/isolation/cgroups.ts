@@ -5,8 +5,8 @@
  * returns `null` and the caller falls back to rlimits.
  */
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export type CgroupMechanism = "cgroup-v1" | "cgroup-v2";
@@ -89,11 +89,33 @@ async function killAll(procsFile: string): Promise<void> {
   }
 }
 
+/** Removes base groups of hosts that died without cleaning up (and their sandboxes). */
+async function removeStale(parent: string): Promise<void> {
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    const m = /^codemode-sandbox-(\d+)$/.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+      continue; // that host is alive
+    } catch {
+      // dead host: clean up below
+    }
+    const base = join(parent, name);
+    const children = await readdir(base, { withFileTypes: true }).catch(() => []);
+    for (const c of children.filter((d) => d.isDirectory())) {
+      await killAll(join(base, c.name, "cgroup.procs"));
+      await rmdirRetry(join(base, c.name)).catch(() => undefined);
+    }
+    await rmdirRetry(base).catch(() => undefined);
+  }
+}
+
 async function makeBase(
   candidates: string[],
   prepare: (dir: string) => Promise<void>,
 ): Promise<string | null> {
   for (const dir of candidates) {
+    await removeStale(dirname(dir));
     try {
       await mkdir(dir, { recursive: true });
       await prepare(dir);
