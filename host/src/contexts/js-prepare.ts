@@ -25,9 +25,23 @@ function loadTs(): Promise<typeof TS> {
   return tsModule;
 }
 
+/** Node's experimental warning for stripTypeScriptTypes would land in the host's log. */
+function withoutStripWarning<T>(fn: () => T): T {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === "string" ? warning : warning.message;
+    if (!text.includes("stripTypeScriptTypes")) Reflect.apply(emit, process, [warning, ...rest]);
+  }) as typeof process.emitWarning;
+  try {
+    return fn();
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+
 export function stripTypes(source: string): string | CodeError {
   try {
-    return stripTypeScriptTypes(source, { mode: "transform" });
+    return withoutStripWarning(() => stripTypeScriptTypes(source, { mode: "transform" }));
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     return { name: "SyntaxError", message, traceback: [] };
