@@ -147,7 +147,7 @@ export class Contexts {
         ...(r.stderr.fullOutput ? { stderr: r.stderr.fullOutput } : {}),
       },
       ...(response?.error ? { error: response.error } : {}),
-      ...(response?.result !== undefined ? { result: response.result } : {}),
+      ...(response?.result !== undefined ? { result: capResult(response.result, req.outputLimitBytes) } : {}),
       images: response?.images ?? [],
       ...(r.terminated ? { terminated: r.terminated } : {}),
       contextReset,
@@ -183,4 +183,11 @@ function failure(error: RunCodeOutcome["error"] & object, started: number): RunC
     contextReset: false,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/** A trailing expression's repr obeys the same budget as the streams (in characters). */
+function capResult(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const half = Math.floor(limit / 2);
+  return `${text.slice(0, half)}\n[... ${text.length - 2 * half} characters omitted ...]\n${text.slice(-half)}`;
 }

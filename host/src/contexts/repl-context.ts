@@ -147,6 +147,8 @@ export class ReplContext {
       capFile(this.#files.stdout, outputLimitBytes, this.#target("stdout", runId), { keepFile: true }),
       capFile(this.#files.stderr, outputLimitBytes, this.#target("stderr", runId), { keepFile: true }),
     ]);
+    // V8 stops at --max-old-space-size before the cgroup limit is reached
+    if (terminated === "killed" && stderr.text.includes("heap out of memory")) terminated = "memory";
     if (this.#alive) await Promise.all([truncate(this.#files.stdout, 0), truncate(this.#files.stderr, 0)]);
     else await this.removeFiles();
     return { response, stdout, stderr, ...(terminated ? { terminated } : {}) };
