@@ -41,7 +41,7 @@ export async function launchFor(
   request: RunRequest,
   sandbox: SandboxBackend,
   ws: WorkspaceRef,
-): Promise<{ launch: TaskLaunch; language: Language | null }> {
+): Promise<{ launch: TaskLaunch; language: Language | null; path?: string }> {
   const given = (["code", "command", "path"] as const).filter((k) => request[k] !== undefined);
   if (given.length !== 1) {
     throw new AppError(
@@ -77,7 +77,11 @@ export async function launchFor(
     });
   }
   if (stat.type !== "file") throw new AppError("NOT_A_FILE", `${path} is a ${stat.type}, not a file.`);
-  return { launch: { command: commandForFile(stat.path, request.args ?? []) }, language: null };
+  return {
+    launch: { command: commandForFile(stat.path, request.args ?? []) },
+    language: null,
+    path: stat.path,
+  };
 }
 
 /** Resolves a task timeout against TASK_DEFAULT_TIMEOUT_SECONDS / TASK_MAX_TIMEOUT_SECONDS. */

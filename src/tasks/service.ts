@@ -128,12 +128,25 @@ export class TaskService {
   /** Writes the script (if any) and starts the process of a queued task. */
   async launch(id: string, launch: TaskLaunch): Promise<TaskView> {
     const row = this.#row(id);
+    // Cancelled before it started: there is nothing to run.
+    if (isTerminal(row.state)) return this.#view(row);
     if (row.state !== "queued" || row.process_id !== null) {
       throw new AppError("INVALID_ARGUMENT", `Task ${id} has already been started.`);
     }
     const ws = this.#workspace();
     const backend = this.#options.backend();
     this.#options.sql.exec("UPDATE tasks SET command = ? WHERE id = ?", launch.command, id);
+    if (launch.settings) {
+      const { timeoutMs, language, name } = launch.settings;
+      this.#options.sql.exec(
+        "UPDATE tasks SET timeout_ms = ?, language = ?, name = ? WHERE id = ?",
+        timeoutMs,
+        language,
+        name,
+        id,
+      );
+    }
+    const timeoutMs = launch.settings?.timeoutMs ?? row.timeout_ms;
     let processId: string;
     try {
       if (launch.script) {
@@ -142,7 +155,7 @@ export class TaskService {
         await backend.writeFile(ws, launch.script.path, new TextEncoder().encode(launch.script.content));
       }
       const info = await backend.startProcess(ws, launch.command, {
-        timeoutMs: row.timeout_ms,
+        timeoutMs,
         cwd: "/workspace",
       });
       processId = info.id;
@@ -311,9 +324,12 @@ export class TaskService {
     return { status: row.mcp_status, result: row.mcp_result ?? "{}" };
   }
 
-  /** Marks a task without a process finished (used by the MCP store for non-process tasks). */
+  /**
+   * Finishes a task that has no process (an MCP task whose start failed). A task with a
+   * process finishes only when its process does.
+   */
   settle(id: string, state: "completed" | "failed", reason: string | null): void {
-    this.#row(id);
+    if (this.#row(id).process_id !== null) return;
     this.#tables.finish(id, state, { reason }, this.#now());
   }
 

@@ -128,6 +128,11 @@ export interface TaskLaunch {
   command: string;
   /** Written to this workspace path before the command starts. */
   script?: { path: string; content: string };
+  /**
+   * Settings that replace the queued task's own. MCP task-augmented calls create the task
+   * before the tool has read its arguments, so they arrive with the launch.
+   */
+  settings?: { timeoutMs: number; language: Language | null; name: string | null };
 }
 
 /** Everything the workspace needs to create a task row (the launch may come later). */

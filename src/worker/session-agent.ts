@@ -10,6 +10,7 @@ import { createMcpServer } from "../mcp/server.ts";
 import { registerTools } from "../mcp/tools/index.ts";
 import { createSandboxBackend } from "../sandbox/factory.ts";
 import { taskApiFor } from "../tasks/api.ts";
+import { WorkspaceTaskStore } from "../tasks/mcp-store.ts";
 import { unnamedWorkspaceName, workspaceKey } from "../workspace/names.ts";
 import type { Workspace } from "../workspace/workspace-do.ts";
 
@@ -23,7 +24,9 @@ const TOUCH_EVERY_MS = 60_000;
 const LAST_ACTIVE_KEY = "lastActiveAt";
 
 export class McpSession extends McpAgent<Env, unknown, SessionProps> {
-  server = createMcpServer();
+  // MCP tasks (tasks/get, tasks/result, …) live in the workspace; init() attaches the store.
+  private readonly mcpTasks = new WorkspaceTaskStore();
+  server = createMcpServer({ taskStore: this.mcpTasks });
   private lastTouch = 0;
 
   async init(): Promise<void> {
@@ -45,14 +48,20 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
       info: async () => (await stub.info()) ?? meta,
       touch: () => this.touch(stub),
     };
+    const tasks = taskApiFor(stub);
+    this.mcpTasks.bind(tasks, {
+      retentionMs: config.TASK_RETENTION_SECONDS * 1000,
+      defaultTimeoutMs: config.TASK_DEFAULT_TIMEOUT_SECONDS * 1000,
+      outputLimitBytes: config.OUTPUT_LIMIT_BYTES,
+    });
     const deps: ToolDeps = {
       config,
       principal: props.principal,
       workspace,
       sandbox: createSandboxBackend(this.env, config),
-      tasks: taskApiFor(stub),
+      tasks,
     };
-    registerTools(this.server, deps);
+    registerTools(this.server, deps, this.mcpTasks);
     await this.scheduleExpiry(config.SESSION_IDLE_TTL_SECONDS);
   }
 

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { type Image, Language } from "../../shared/sandbox-schema.ts";
+import { runWithSoftTimeout } from "../../tasks/tool-tasks.ts";
+import { TaskState } from "../../tasks/types.ts";
 import type { ToolDeps } from "../deps.ts";
 import { defineTool } from "../tool-kit.ts";
 import {
@@ -20,6 +22,13 @@ const input = z.object({
     .boolean()
     .optional()
     .describe("Discard the language's persistent context (all variables) before running."),
+  background_after_seconds: z
+    .number()
+    .positive()
+    .optional()
+    .describe(
+      "Soft timeout: if the run takes longer than this, return the output so far and a task_id, and let it continue as a task (follow it with task_status / task_logs). The code then runs as a separate process, without the persistent context, under the task time limit.",
+    ),
 });
 
 const output = z.object({
@@ -29,6 +38,14 @@ const output = z.object({
   context_reset: z
     .boolean()
     .describe("the persistent context was lost or reset and started fresh for this run"),
+  task: z
+    .object({
+      task_id: z.string(),
+      state: TaskState,
+      backgrounded: z.boolean().describe("true when the run is still going as a task"),
+    })
+    .optional()
+    .describe("present when the run was started as a task (background_after_seconds or an MCP task)"),
 });
 
 export const executeCodeTool = defineTool<ToolDeps>()({
@@ -39,7 +56,19 @@ export const executeCodeTool = defineTool<ToolDeps>()({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   input,
   output,
-  handler: async (args, deps) => {
+  handler: async (args, deps, extra) => {
+    if (args.background_after_seconds !== undefined) {
+      const run = await runWithSoftTimeout(args, args.background_after_seconds, deps, extra);
+      if (!run.backgrounded) return { structured: run.structured };
+      const note = `Still running after ${args.background_after_seconds} s; it continues as task ${run.structured.task.task_id}. Follow it with task_status and task_logs, or stop it with cancel_task.`;
+      return {
+        structured: run.structured,
+        content: [
+          { type: "text", text: note },
+          { type: "text", text: JSON.stringify(run.structured, null, 2) },
+        ],
+      };
+    }
     const timeoutMs = resolveTimeoutMs(args.timeout_seconds, deps.config);
     const outputLimitBytes = deps.config.OUTPUT_LIMIT_BYTES;
     if (args.language === "bash") {

@@ -1,8 +1,9 @@
 /** Registers every tool on a server. The only list of tools. */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { z } from "zod";
+import { codeTaskSupport, fileTaskSupport } from "../../tasks/tool-tasks.ts";
 import type { ToolDeps } from "../deps.ts";
-import { registerTool, type ToolDefinition } from "../tool-kit.ts";
+import { registerTool, type TaskCalls, type ToolDefinition } from "../tool-kit.ts";
 import { cancelTaskTool } from "./cancel-task.ts";
 import { deleteFileTool } from "./delete-file.ts";
 import { executeCodeTool } from "./execute-code.ts";
@@ -31,10 +32,11 @@ function withActivity<I extends z.ZodObject, O extends z.ZodObject>(
   };
 }
 
-export function registerTools(server: McpServer, deps: ToolDeps): void {
+/** `tasks` (the server's MCP task store) lets execute_code and run_file run as MCP tasks. */
+export function registerTools(server: McpServer, deps: ToolDeps, tasks?: TaskCalls): void {
   registerTool(server, withActivity(workspaceInfoTool), deps);
-  registerTool(server, withActivity(executeCodeTool), deps);
-  registerTool(server, withActivity(runFileTool), deps);
+  registerTool(server, withActivity({ ...executeCodeTool, task: codeTaskSupport }), deps, tasks);
+  registerTool(server, withActivity({ ...runFileTool, task: fileTaskSupport }), deps, tasks);
   registerTool(server, withActivity(writeFileTool), deps);
   registerTool(server, withActivity(readFileTool), deps);
   registerTool(server, withActivity(listFilesTool), deps);
