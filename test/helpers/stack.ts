@@ -87,16 +87,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const client = new Client({ name: "e2e", version: "1.0.0" });
       if (transport === "sse") {
         await client.connect(
-          new SSEClientTransport(new URL(`${worker.url}/sse${query}`), {
-            requestInit: { headers },
-            eventSourceInit: {
-              fetch: (input, init) =>
-                fetch(input, {
-                  ...init,
-                  headers: { ...Object.fromEntries(new Headers(init?.headers)), ...headers },
-                }),
-            },
-          }),
+          new SSEClientTransport(new URL(`${worker.url}/sse${query}`), { requestInit: { headers } }),
         );
       } else {
         await client.connect(
