@@ -5,6 +5,7 @@
  */
 import { type Config, configFrom } from "../config/config.ts";
 import { asAppError } from "../errors/app-error.ts";
+import { TASK_EVENTS_PATH } from "../tasks/events.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
 import { validateWorkspaceName } from "../workspace/names.ts";
 import { authenticate, bearerToken } from "./auth.ts";
@@ -13,6 +14,7 @@ import { appErrorResponse, errorResponse, jsonResponse } from "./http.ts";
 import { originAllowed } from "./origin.ts";
 import { McpSession, type SessionProps } from "./session-agent.ts";
 import { bindSessionId, unbindSessionId } from "./session-binding.ts";
+import { serveTaskEvents } from "./task-events.ts";
 
 // The container class and the proxy its outbound traffic is routed through.
 export { ContainerProxy, Sandbox } from "../sandbox/cloudflare/sandbox-do.ts";
@@ -55,14 +57,15 @@ export default {
     }
     const isMcp = url.pathname === "/mcp";
     const isSse = url.pathname === "/sse" || url.pathname === "/sse/message";
-    if (!isMcp && !isSse)
+    const taskEvents = TASK_EVENTS_PATH.exec(url.pathname);
+    if (!isMcp && !isSse && !taskEvents)
       return errorResponse(404, "NOT_FOUND", `No route for ${request.method} ${url.pathname}`);
 
     if (!originAllowed(request, config)) {
       return errorResponse(403, "FORBIDDEN_ORIGIN", "This Origin is not allowed. Add it to ALLOWED_ORIGINS.");
     }
     // CORS preflights carry no credentials by design.
-    if (request.method === "OPTIONS")
+    if (request.method === "OPTIONS" && !taskEvents)
       return isMcp ? streamable.fetch(request, env, ctx) : legacySse.fetch(request, env, ctx);
 
     const token = bearerToken(request);
@@ -77,6 +80,9 @@ export default {
         UNAUTHORIZED_HEADERS,
       );
     }
+
+    // Task events: same principal rules as MCP; the task is looked up in the caller's workspace.
+    if (taskEvents?.[1]) return serveTaskEvents(request, url, env, entry.principal, taskEvents[1]);
 
     let workspace: string | null = null;
     const requested = url.searchParams.get("workspace");
