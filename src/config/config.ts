@@ -3,6 +3,7 @@
  * locally) and is parsed once here. A bad value fails with a message naming the setting.
  */
 import { z } from "zod";
+import { UpstreamServersSetting } from "../codemode/config.ts";
 import { AppError } from "../errors/app-error.ts";
 
 const PRINCIPAL = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -71,6 +72,8 @@ export const ConfigSchema = z
     TASK_MAX_TIMEOUT_SECONDS: seconds(86_400),
     TASK_RETENTION_SECONDS: seconds(7 * 86_400),
     TASK_LOG_LIMIT_BYTES: z.coerce.number().int().min(4096).default(1_048_576),
+    // Code mode: JSON array of upstream MCP servers; format in src/codemode/config.ts.
+    UPSTREAM_MCP_SERVERS: UpstreamServersSetting.default([]),
   })
   .superRefine((c, ctx) => {
     if (c.DEFAULT_TIMEOUT_SECONDS > c.MAX_TIMEOUT_SECONDS) {
