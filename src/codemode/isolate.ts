@@ -1,0 +1,85 @@
+/**
+ * Runs a JavaScript program in a fresh Worker Loader isolate through
+ * `@cloudflare/codemode`'s `DynamicWorkerExecutor`.
+ *
+ * - No network: `globalOutbound: null` makes fetch()/connect() throw; the isolate gets
+ *   no env bindings, so nothing of the Worker's configuration is reachable from it.
+ * - `codemode.<server>.<tool>(input)` is a prelude-defined proxy over one host function,
+ *   `call(server, tool, input)`, carried over Workers RPC by the executor.
+ * - Time: the executor races the program against `timeoutMs` inside the isolate; the
+ *   isolate also gets a CPU limit (stops tight loops, where that race never fires) and
+ *   the host waits at most `timeoutMs` plus a grace period. Once the run has settled,
+ *   host calls are refused, so a program cannot keep using tools after its result.
+ */
+import { DynamicWorkerExecutor, type ExecuteResult } from "@cloudflare/codemode";
+
+export type HostCall = (server: string, tool: string, input: unknown) => Promise<unknown>;
+
+export interface IsolateRunOptions {
+  loader: WorkerLoader;
+  servers: string[];
+  call: HostCall;
+  timeoutMs: number;
+}
+
+/** Host grace beyond the in-isolate timeout before the host gives up waiting. */
+const HOST_GRACE_MS = 2_000;
+
+function prelude(servers: string[]): string {
+  const namespaces = servers.map((s) => `    codemode[${JSON.stringify(s)}] = __ns(${JSON.stringify(s)});`);
+  return [
+    // `then` must stay undefined, or `await codemode.x` would treat the namespace as a promise.
+    "    const __ns = (server) => new Proxy({}, { get: (_, tool) =>",
+    '      typeof tool !== "string" || tool === "then" ? undefined : (input) => codemode.__call(server, tool, input) });',
+    ...namespaces,
+    "    console.info = console.log; console.debug = console.log;",
+  ].join("\n");
+}
+
+/** Wraps the loader so each isolate gets a CPU limit the in-isolate timer cannot provide. */
+function limitedLoader(loader: WorkerLoader, cpuMs: number): WorkerLoader {
+  return {
+    load: (code) => loader.load({ ...code, limits: { ...code.limits, cpuMs } }),
+    get: (name, getCode) =>
+      loader.get(name, async () => {
+        const code = await getCode();
+        return { ...code, limits: { ...code.limits, cpuMs } };
+      }),
+  };
+}
+
+export async function runInIsolate(code: string, options: IsolateRunOptions): Promise<ExecuteResult> {
+  let open = true;
+  const executor = new DynamicWorkerExecutor({
+    loader: limitedLoader(options.loader, options.timeoutMs),
+    timeout: options.timeoutMs,
+    globalOutbound: null,
+  });
+  const call = async (...args: unknown[]) => {
+    if (!open) throw new Error("This run has ended; tool calls are no longer accepted.");
+    const [server, tool, input] = args;
+    if (typeof server !== "string" || typeof tool !== "string") throw new Error("invalid tool reference");
+    return options.call(server, tool, input);
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hostTimeout = new Promise<ExecuteResult>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ result: undefined, error: `Execution timed out after ${options.timeoutMs} ms` }),
+      options.timeoutMs + HOST_GRACE_MS,
+    );
+  });
+  try {
+    return await Promise.race([
+      executor.execute(code, [
+        { name: "codemode", fns: { __call: call }, prelude: prelude(options.servers) },
+      ]),
+      hostTimeout,
+    ]);
+  } catch (error) {
+    // The executor reports program failures in the result; a throw is an infrastructure fault.
+    return { result: undefined, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    open = false;
+    clearTimeout(timer);
+  }
+}
