@@ -4,14 +4,21 @@
  * Durability contract: everything a later session must find lives in this object's
  * SQLite storage, never only in instance memory. Tables:
  *   workspace(id=1, principal, name, named, sandbox_id, created_at, last_used_at)
+ *   codemode_calls(…) — code-mode call log, see src/codemode/call-log.ts
  *   tasks, task_logs — tasks and their output, see src/tasks/store.ts
- * (the code-mode call log is added by its module.)
  * Unnamed workspaces are deleted — storage and sandbox — after WORKSPACE_IDLE_TTL_SECONDS
  * without use; the alarm re-arms itself while the workspace is in use. The same alarm
  * follows running tasks about once a second (src/tasks/service.ts); a running task
  * counts as use.
  */
 import { DurableObject } from "cloudflare:workers";
+import {
+  appendCalls,
+  type CallLogEntry,
+  type CallLogRow,
+  migrateCallLog,
+  recentCalls,
+} from "../codemode/call-log.ts";
 import { configFrom } from "../config/config.ts";
 import { AppError } from "../errors/app-error.ts";
 import { createSandboxBackend } from "../sandbox/factory.ts";
@@ -73,6 +80,7 @@ export class Workspace extends DurableObject<Env> {
       id INTEGER PRIMARY KEY CHECK (id = 1),
       principal TEXT NOT NULL, name TEXT NOT NULL, named INTEGER NOT NULL,
       sandbox_id TEXT NOT NULL, created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL)`);
+    migrateCallLog(this.ctx.storage.sql);
   }
 
   private row(): Row | undefined {
@@ -137,6 +145,16 @@ export class Workspace extends DurableObject<Env> {
   async info(): Promise<WorkspaceMeta | null> {
     const row = this.row();
     return row ? this.meta(row) : null;
+  }
+
+  /** Appends one code-mode run's upstream calls to the call log. */
+  async recordCodemodeCalls(entry: CallLogEntry): Promise<void> {
+    appendCalls(this.ctx.storage.sql, entry);
+  }
+
+  /** The newest code-mode calls first, at most `limit`. */
+  async codemodeCalls(limit = 100): Promise<CallLogRow[]> {
+    return recentCalls(this.ctx.storage.sql, Math.min(Math.max(1, limit), 1000));
   }
 
   // ── tasks: thin RPC surface over src/tasks/service.ts ───────────────────
