@@ -1,4 +1,5 @@
 /** What every tool may use. Built by the session layer; tools never reach for globals. */
+import type { CodemodeService } from "../codemode/service.ts";
 import type { Config } from "../config/config.ts";
 import type { SandboxBackend, WorkspaceRef } from "../sandbox/backend.ts";
 import type { TaskApi } from "../tasks/api.ts";
@@ -20,4 +21,6 @@ export interface ToolDeps {
   sandbox: SandboxBackend;
   /** Background tasks of this workspace (kept by the workspace Durable Object). */
   tasks: TaskApi;
+  /** Code mode over upstream MCP servers; absent when UPSTREAM_MCP_SERVERS is empty. */
+  codemode?: CodemodeService;
 }

@@ -4,6 +4,7 @@
  * handler later touches this folder alone.
  */
 import { McpAgent } from "agents/mcp";
+import { createCodemodeService } from "../codemode/create.ts";
 import { configFrom } from "../config/config.ts";
 import type { ToolDeps, WorkspaceHandle } from "../mcp/deps.ts";
 import { createMcpServer } from "../mcp/server.ts";
@@ -48,6 +49,7 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
       info: async () => (await stub.info()) ?? meta,
       touch: () => this.touch(stub),
     };
+    const codemode = createCodemodeService(this.env, config, (entry) => stub.recordCodemodeCalls(entry));
     const tasks = taskApiFor(stub);
     this.mcpTasks.bind(tasks, {
       retentionMs: config.TASK_RETENTION_SECONDS * 1000,
@@ -60,6 +62,7 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
       workspace,
       sandbox: createSandboxBackend(this.env, config),
       tasks,
+      ...(codemode ? { codemode } : {}),
     };
     registerTools(this.server, deps, this.mcpTasks);
     await this.scheduleExpiry(config.SESSION_IDLE_TTL_SECONDS);

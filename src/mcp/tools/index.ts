@@ -6,6 +6,7 @@ import type { ToolDeps } from "../deps.ts";
 import { registerTool, type TaskCalls, type ToolDefinition } from "../tool-kit.ts";
 import { cancelTaskTool } from "./cancel-task.ts";
 import { deleteFileTool } from "./delete-file.ts";
+import { describeToolTool } from "./describe-tool.ts";
 import { executeCodeTool } from "./execute-code.ts";
 import { listFilesTool } from "./list-files.ts";
 import { listTasksTool } from "./list-tasks.ts";
@@ -13,6 +14,7 @@ import { readFileTool } from "./read-file.ts";
 import { resetWorkspaceTool } from "./reset-workspace.ts";
 import { resumeTaskTool } from "./resume-task.ts";
 import { runFileTool } from "./run-file.ts";
+import { searchToolsTool } from "./search-tools.ts";
 import { startTaskTool } from "./start-task.ts";
 import { taskLogsTool } from "./task-logs.ts";
 import { taskStatusTool } from "./task-status.ts";
@@ -48,4 +50,9 @@ export function registerTools(server: McpServer, deps: ToolDeps, tasks?: TaskCal
   registerTool(server, withActivity(taskLogsTool), deps);
   registerTool(server, withActivity(cancelTaskTool), deps);
   registerTool(server, withActivity(resumeTaskTool), deps);
+  // Code-mode discovery exists only when there is something to discover.
+  if (deps.codemode) {
+    registerTool(server, withActivity(searchToolsTool), deps);
+    registerTool(server, withActivity(describeToolTool), deps);
+  }
 }
