@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { codemodeTestBindings } from "./test/workers/codemode-bindings.ts";
 
 // Two projects: `workers` runs inside workerd (the Worker, Durable Objects, the Cloudflare
 // sandbox adapter against an SDK fake); `node` runs the local sandbox host for real and
@@ -9,13 +10,16 @@ export default defineConfig({
     projects: [
       {
         plugins: [
-          cloudflareTest({
+          // The function form reads what globalSetup provided: the code-mode upstream's URL.
+          cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./test/workers/wrangler.test.toml" },
-          }),
+            miniflare: { bindings: codemodeTestBindings(inject<string>("upstreamEverythingUrl")) },
+          })),
         ],
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
+          globalSetup: ["./test/workers/codemode-global-setup.ts"],
         },
       },
       {
