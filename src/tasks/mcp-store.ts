@@ -36,7 +36,7 @@ export interface McpTaskStoreSettings {
 }
 
 /** Told when an MCP task starts, so its state changes can be announced (relay.ts). */
-export type TaskWatcher = (taskId: string, progressToken: string | number | undefined) => void;
+export type TaskWatcher = (taskId: string, progressToken: string | number | undefined) => Promise<void>;
 
 interface InlineCall {
   task: Task;
@@ -120,7 +120,7 @@ export class WorkspaceTaskStore implements TaskStore {
       metadata: null,
       timeoutMs: this.#settings.defaultTimeoutMs,
     });
-    this.#watch?.(view.task_id, params._meta?.progressToken);
+    await this.#watch?.(view.task_id, params._meta?.progressToken);
     return mcpTask(view, this.#settings.retentionMs);
   }
 

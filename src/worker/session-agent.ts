@@ -12,6 +12,7 @@ import { registerTools } from "../mcp/tools/index.ts";
 import { createSandboxBackend } from "../sandbox/factory.ts";
 import { taskApiFor } from "../tasks/api.ts";
 import { WorkspaceTaskStore } from "../tasks/mcp-store.ts";
+import { TaskEventRelay, watchedTasks } from "../tasks/relay.ts";
 import { unnamedWorkspaceName, workspaceKey } from "../workspace/names.ts";
 import type { Workspace } from "../workspace/workspace-do.ts";
 
@@ -28,6 +29,7 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
   // MCP tasks (tasks/get, tasks/result, …) live in the workspace; init() attaches the store.
   private readonly mcpTasks = new WorkspaceTaskStore();
   server = createMcpServer({ taskStore: this.mcpTasks });
+  private relay: TaskEventRelay | undefined;
   private lastTouch = 0;
 
   async init(): Promise<void> {
@@ -50,12 +52,29 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
       touch: () => this.touch(stub),
     };
     const codemode = createCodemodeService(this.env, config, (entry) => stub.recordCodemodeCalls(entry));
-    const tasks = taskApiFor(stub);
-    this.mcpTasks.bind(tasks, {
-      retentionMs: config.TASK_RETENTION_SECONDS * 1000,
-      defaultTimeoutMs: config.TASK_DEFAULT_TIMEOUT_SECONDS * 1000,
-      outputLimitBytes: config.OUTPUT_LIMIT_BYTES,
-    });
+    const taskApi = taskApiFor(stub);
+    this.relay = new TaskEventRelay(
+      taskApi,
+      {
+        storage: this.ctx.storage,
+        notify: (notification) => this.server.server.notification(notification),
+        log: (level, data) => this.server.server.sendLoggingMessage({ level, logger: "tasks", data }),
+        schedule: async (seconds) => {
+          await this.schedule(seconds, "relayTaskEvents");
+        },
+      },
+      config.TASK_RETENTION_SECONDS * 1000,
+    );
+    const tasks = watchedTasks(taskApi, () => this.relay);
+    this.mcpTasks.bind(
+      tasks,
+      {
+        retentionMs: config.TASK_RETENTION_SECONDS * 1000,
+        defaultTimeoutMs: config.TASK_DEFAULT_TIMEOUT_SECONDS * 1000,
+        outputLimitBytes: config.OUTPUT_LIMIT_BYTES,
+      },
+      (taskId, progressToken) => this.relay?.watch(taskId, { mcp: true, progressToken }) ?? Promise.resolve(),
+    );
     const deps: ToolDeps = {
       config,
       principal: props.principal,
@@ -66,6 +85,11 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
     };
     registerTools(this.server, deps, this.mcpTasks);
     await this.scheduleExpiry(config.SESSION_IDLE_TTL_SECONDS);
+  }
+
+  /** Scheduled callback: tells the client about changes of tasks this session started. */
+  async relayTaskEvents(): Promise<void> {
+    await this.relay?.tick();
   }
 
   private touch(stub: DurableObjectStub<Workspace>): void {

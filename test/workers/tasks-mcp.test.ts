@@ -4,10 +4,14 @@
  * plus execute_code's soft timeout (background_after_seconds).
  */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolResultSchema,
+  LoggingMessageNotificationSchema,
+  TaskStatusNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { ALICE, BOB, connect } from "./helpers.ts";
-import { call, finished, freshName, status, waitFor } from "./tasks-helpers.ts";
+import { call, finished, freshName, start, status, waitFor } from "./tasks-helpers.ts";
 
 const SLOW = 20_000;
 
@@ -148,6 +152,47 @@ describe("execute_code background_after_seconds", { timeout: SLOW }, () => {
     expect(progress).toContain("begin");
     const done = await waitFor(client, out.task.task_id, finished);
     expect(done).toMatchObject({ state: "completed", tail: ["begin", "end"] });
+    await client.close();
+  });
+});
+
+describe("task notifications", { timeout: SLOW }, () => {
+  it("logs state changes of a started task and reports MCP task progress and status", async () => {
+    const { client } = await connect(ALICE, `?workspace=${freshName("notify")}`);
+    const logged: Array<{ state: string; task_id: string }> = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      if (n.params.logger === "tasks") logged.push(n.params.data as { state: string; task_id: string });
+    });
+    const statuses: string[] = [];
+    client.setNotificationHandler(TaskStatusNotificationSchema, (n) => {
+      statuses.push(n.params.status);
+    });
+
+    const t = await start(client, { command: "echo go; sleep 1; exit 1" });
+    await waitFor(client, t.task_id, finished);
+
+    const progress: number[] = [];
+    let taskId = "";
+    for await (const message of client.experimental.tasks.callToolStream(
+      { name: "execute_code", arguments: { code: "echo a; sleep 1; echo b; sleep 1", language: "bash" } },
+      CallToolResultSchema,
+      { task: {}, onprogress: (p) => progress.push(p.progress) },
+    )) {
+      if (message.type === "taskCreated") taskId = message.task.taskId;
+      if (message.type === "result" || message.type === "error") break;
+    }
+    // Notifications trail the state by up to a relay tick.
+    const until = Date.now() + 5000;
+    while (
+      Date.now() < until &&
+      !(statuses.includes("completed") && logged.some((l) => l.task_id === taskId && l.state === "completed"))
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const mine = logged.filter((l) => l.task_id === t.task_id).map((l) => l.state);
+    expect(mine).toContain("failed");
+    expect(statuses).toContain("completed");
+    expect(progress.length).toBeGreaterThan(0);
     await client.close();
   });
 });
