@@ -6,8 +6,12 @@
 import { startStack } from "../test/helpers/stack.ts";
 import type { BenchModule, Row } from "./lib.ts";
 import { sandboxBench } from "./sandbox.ts";
+import { tasksBench } from "./tasks.ts";
 
-const modules: Array<[string, BenchModule]> = [["sandbox", sandboxBench]];
+const modules: Array<[string, BenchModule]> = [
+  ["sandbox", sandboxBench],
+  ["tasks", tasksBench],
+];
 
 const stack = await startStack();
 try {

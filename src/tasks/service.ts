@@ -42,8 +42,11 @@ import {
 
 /** Alarm period while tasks run. */
 export const POLL_MS = 1_000;
-/** Readers refresh a running task whose last look is older than this. */
-const REFRESH_AFTER_MS = 300;
+/**
+ * Readers refresh a running task whose last look is older than this, so a client polling
+ * task_logs sees new output within about this long (plus one sandbox round trip).
+ */
+const REFRESH_AFTER_MS = 100;
 /** Running or queued tasks per workspace. */
 export const MAX_ACTIVE_TASKS = 32;
 /** Bytes asked of the sandbox per stream and read; reads per refresh (more when finishing). */
@@ -391,8 +394,8 @@ export class TaskService {
   async #refreshIfStale(id: string): Promise<void> {
     const row = this.#row(id);
     if (isTerminal(row.state) && row.logs_open === 0) return;
-    const last = row.last_seen_at ?? row.created_at;
-    if (this.#now() - last < REFRESH_AFTER_MS) return;
+    // A task nobody has looked at since it started is refreshed by its first reader.
+    if (row.last_seen_at !== null && this.#now() - row.last_seen_at < REFRESH_AFTER_MS) return;
     await this.#sync(id);
   }
 

@@ -247,11 +247,9 @@ export class TaskTables {
 
   markRunning(id: string, processId: string, now: number): boolean {
     const cursor = this.#sql.exec(
-      `UPDATE tasks SET state = 'running', process_id = ?, started_at = ?, updated_at = ?,
-         last_seen_at = ?, logs_open = 1
+      `UPDATE tasks SET state = 'running', process_id = ?, started_at = ?, updated_at = ?, logs_open = 1
        WHERE id = ? AND state = 'queued'`,
       processId,
-      now,
       now,
       now,
       id,
