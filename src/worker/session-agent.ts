@@ -58,7 +58,9 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
       {
         storage: this.ctx.storage,
         notify: (notification) => this.server.server.notification(notification),
-        log: (level, data) => this.server.server.sendLoggingMessage({ level, logger: "tasks", data }),
+        // With the session id, so the level the client set with logging/setLevel applies.
+        log: (level, data) =>
+          this.server.server.sendLoggingMessage({ level, logger: "tasks", data }, this.getSessionId()),
         schedule: async (seconds) => {
           await this.schedule(seconds, "relayTaskEvents");
         },
