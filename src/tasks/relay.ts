@@ -126,7 +126,8 @@ export class TaskEventRelay {
         });
       }
     }
-    if (seen.token !== undefined && (changed || grew)) {
+    // Progress must increase with every notification: it counts output lines.
+    if (seen.token !== undefined && grew) {
       await this.#host.notify({
         method: "notifications/progress",
         params: {

@@ -95,7 +95,8 @@ export async function runWithSoftTimeout(
     codeLaunch(id, args.code, args.language),
   );
   const token = extra._meta?.progressToken;
-  const deadline = Date.now() + afterSeconds * 1000;
+  // Never wait longer than a plain execute_code call could run.
+  const deadline = Date.now() + Math.min(afterSeconds, deps.config.MAX_TIMEOUT_SECONDS) * 1000;
   let offset = 0;
   let state: TaskState = "running";
   while (Date.now() < deadline && !extra.signal.aborted) {

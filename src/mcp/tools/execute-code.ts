@@ -27,7 +27,7 @@ const input = z.object({
     .positive()
     .optional()
     .describe(
-      "Soft timeout: if the run takes longer than this, return the output so far and a task_id, and let it continue as a task (follow it with task_status / task_logs). The code then runs as a separate process, without the persistent context, under the task time limit.",
+      "Soft timeout: if the run takes longer than this, return the output so far and a task_id, and let it continue as a task (follow it with task_status / task_logs). Keep it under about 50 s: most clients give up on a call after 60 s. The code then runs as a separate process, without the persistent context, under the task time limit.",
     ),
 });
 
