@@ -56,6 +56,21 @@ export interface RunCodeOptions extends OutputOptions {
   /** Throw away the persistent context for this language before running. */
   resetContext?: boolean;
   env?: Record<string, string>;
+  /** Code mode: open a channel for this run only (see src/codemode/python/). */
+  codemode?: CodemodeChannel;
+}
+
+/**
+ * A code-mode channel for one run. The local backend relays a unix socket in the
+ * workspace (`/workspace/.codemode-<runId>.sock`) to `callbackUrl` while the run lasts;
+ * the Cloudflare backend needs nothing per run (outbound interception routes
+ * `codemode.internal`). Authentication is the per-run token the program sends.
+ */
+export interface CodemodeChannel {
+  /** 32 hex characters; names the socket. */
+  runId: string;
+  /** The Worker's callback route for this run. */
+  callbackUrl: string;
 }
 
 export interface StartProcessOptions {
