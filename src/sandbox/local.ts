@@ -80,6 +80,7 @@ export class LocalSandboxBackend implements SandboxBackend {
       outputLimitBytes: options.outputLimitBytes,
       ...(options.resetContext !== undefined ? { resetContext: options.resetContext } : {}),
       ...(options.env !== undefined ? { env: options.env } : {}),
+      ...(options.codemode !== undefined ? { codemode: options.codemode } : {}),
     };
     const res = await this.#request(ws, "POST", "run", { json: body, timeoutMs: options.timeoutMs });
     return this.#json(res, RunCodeOutcome);

@@ -61,6 +61,8 @@ export const RunCodeRequest = z.object({
   outputLimitBytes: OutputLimitBytes,
   resetContext: z.boolean().optional(),
   env: EnvVars.optional(),
+  /** Code mode: relay `/workspace/.codemode-<runId>.sock` to `callbackUrl` during this run. */
+  codemode: z.object({ runId: z.string().regex(/^[0-9a-f]{32}$/), callbackUrl: z.url() }).optional(),
 });
 export type RunCodeRequest = z.infer<typeof RunCodeRequest>;
 

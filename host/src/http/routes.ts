@@ -14,6 +14,7 @@ import {
   StartProcessRequest,
   type StatResponse,
 } from "../../../src/shared/host-api.ts";
+import { withCodemodeBridge } from "../codemode-bridge.ts";
 import type { Contexts } from "../contexts/contexts.ts";
 import { type ExecDeps, runExec } from "../exec/exec.ts";
 import type { Sandboxer } from "../isolation/sandboxer.ts";
@@ -77,7 +78,8 @@ export async function route(
       case "POST run": {
         const body = await readJson(req, RunCodeRequest, JSON_LIMIT);
         const dir = await s.workspaces.ensure(ws);
-        return sendJson(res, 200, await s.contexts.run(ws, dir, body));
+        const run = () => s.contexts.run(ws, dir, body);
+        return sendJson(res, 200, await withCodemodeBridge(dir, body.codemode, run));
       }
       case "GET files": {
         const dir = await s.workspaces.ensure(ws);
