@@ -75,3 +75,20 @@ export function recentCalls(sql: SqlStorage, limit: number): CallLogRow[] {
       return row;
     });
 }
+
+/** The calls of one run, in the order they were made. */
+export function callsOfRun(sql: SqlStorage, runId: string): CodemodeCall[] {
+  return sql
+    .exec<SqlRow>("SELECT * FROM codemode_calls WHERE run_id = ? ORDER BY seq", runId)
+    .toArray()
+    .map((r) => {
+      const call: CodemodeCall = {
+        tool: r.tool,
+        args_bytes: r.args_bytes,
+        duration_ms: r.duration_ms,
+        ok: r.ok === 1,
+      };
+      if (r.error !== null) call.error = r.error;
+      return call;
+    });
+}

@@ -4,10 +4,12 @@
  * Built once per MCP session (see src/worker/session-agent.ts) and handed to tools
  * through `ToolDeps.codemode`.
  */
-import { asAppError } from "../errors/app-error.ts";
+import { AppError, asAppError } from "../errors/app-error.ts";
+import type { RunCodeOptions } from "../sandbox/backend.ts";
 import { CallRecorder, type CodemodeCall } from "./calls.ts";
 import { declarationsFor } from "./declarations.ts";
 import { runInIsolate } from "./isolate.ts";
+import { type PythonRunDeps, type PythonRunResult, runPythonWithCodemode } from "./python/run-python.ts";
 import { rankTools } from "./search.ts";
 import { stripTypes } from "./typescript.ts";
 import type { ServerStatus, UpstreamManager, UpstreamTool } from "./upstreams.ts";
@@ -67,6 +69,8 @@ export interface CodemodeServiceOptions {
   upstreams: UpstreamManager;
   loader: WorkerLoader;
   logCalls?: CallLogSink;
+  /** What Python runs need; without it `runPython` is unavailable. */
+  python?: PythonRunDeps;
 }
 
 const DEFAULT_OUTPUT_LIMIT = 65_536;
@@ -117,11 +121,13 @@ export class CodemodeService {
   readonly upstreams: UpstreamManager;
   readonly #loader: WorkerLoader;
   readonly #logCalls: CallLogSink | undefined;
+  readonly #python: PythonRunDeps | undefined;
 
   constructor(options: CodemodeServiceOptions) {
     this.upstreams = options.upstreams;
     this.#loader = options.loader;
     this.#logCalls = options.logCalls;
+    this.#python = options.python;
   }
 
   async searchTools(query: string, limit: number): Promise<SearchToolsResult> {
@@ -178,6 +184,17 @@ export class CodemodeService {
       logs: outcome.logs ?? [],
       ...(outcome.error === undefined ? {} : { error: outcome.error }),
     });
+  }
+
+  /**
+   * Runs Python in the workspace sandbox with `codemode` importable (and bound as a
+   * global). Returns the backend's outcome unchanged (user-code failures are results)
+   * and the upstream calls the program made. The calls are already in the workspace's
+   * call log. Throws only for infrastructure faults, like `SandboxBackend.runCode`.
+   */
+  async runPython(code: string, options: RunCodeOptions): Promise<PythonRunResult> {
+    if (!this.#python) throw new AppError("INTERNAL", "Python code mode is not set up for this session.");
+    return runPythonWithCodemode(this.#python, code, options);
   }
 
   /** Records a finished run's calls in the workspace; logging problems never fail the run. */

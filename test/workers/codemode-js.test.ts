@@ -12,8 +12,10 @@ import { UPSTREAM_SECRET_VALUES } from "./codemode-bindings.ts";
 
 function service(): { codemode: CodemodeService; logged: CallLogEntry[] } {
   const logged: CallLogEntry[] = [];
-  const codemode = createCodemodeService(env, configFrom(env), async (entry) => {
-    logged.push(entry);
+  const codemode = createCodemodeService(env, configFrom(env), {
+    logCalls: async (entry) => {
+      logged.push(entry);
+    },
   });
   if (!codemode) throw new Error("UPSTREAM_MCP_SERVERS is not configured for the workers tests");
   return { codemode, logged };
@@ -150,7 +152,9 @@ describe("runJavaScript", { timeout: 30_000 }, () => {
 
   it("keeps the calls in the workspace Durable Object's call log", async () => {
     const stub = env.WORKSPACE.getByName("codemode-call-log-test");
-    const codemode = createCodemodeService(env, configFrom(env), (entry) => stub.recordCodemodeCalls(entry));
+    const codemode = createCodemodeService(env, configFrom(env), {
+      logCalls: (entry) => stub.recordCodemodeCalls(entry),
+    });
     const out = await codemode?.runJavaScript(
       "await codemode.everything.echo({ message: 'a' }); try { await codemode.everything.nope({}) } catch {}",
       { language: "javascript", timeoutMs: 10_000 },

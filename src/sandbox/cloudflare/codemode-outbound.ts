@@ -1,0 +1,25 @@
+/**
+ * Outbound interception for code mode in Cloudflare containers: programs call
+ * `http://codemode.internal/v1/<workspace DO id>/<run id>` (plain HTTP, so no CA setup),
+ * and this handler — running in the Worker, never in the container — hands the call
+ * to the workspace Durable Object, which checks the per-run token. Internet access
+ * stays off; upstream credentials stay in the Worker.
+ *
+ * Installed as `Sandbox.outboundByHost` in sandbox-do.ts.
+ */
+import { type CallbackEnv, forwardCall } from "../../codemode/python/callback-route.ts";
+import { VIRTUAL_HOST, VIRTUAL_PATH } from "../../codemode/python/wire.ts";
+
+async function codemodeOutbound(request: Request, env: CallbackEnv): Promise<Response> {
+  const match = VIRTUAL_PATH.exec(new URL(request.url).pathname);
+  const token = /^Bearer ([0-9a-f]{64})$/.exec(request.headers.get("Authorization") ?? "")?.[1];
+  if (request.method !== "POST" || !match?.[1] || !match[2] || !token) {
+    return Response.json(
+      { ok: false, code: "UNAUTHORIZED", error: "Not a valid code-mode run." },
+      { status: 403 },
+    );
+  }
+  return forwardCall(env, match[1], match[2], token, request);
+}
+
+export const codemodeOutboundByHost = { [VIRTUAL_HOST]: codemodeOutbound };
