@@ -5,6 +5,7 @@
  * SQLite storage, never only in instance memory. Tables:
  *   workspace(id=1, principal, name, named, sandbox_id, created_at, last_used_at)
  *   codemode_calls(…) — code-mode call log, see src/codemode/call-log.ts
+ *   codemode_runs(…) — open code-mode runs of sandboxed programs, see src/codemode/python/runs.ts
  *   tasks, task_logs — tasks and their output, see src/tasks/store.ts
  * Unnamed workspaces are deleted — storage and sandbox — after WORKSPACE_IDLE_TTL_SECONDS
  * without use; the alarm re-arms itself while the workspace is in use. The same alarm
@@ -19,6 +20,10 @@ import {
   migrateCallLog,
   recentCalls,
 } from "../codemode/call-log.ts";
+import type { CodemodeCall } from "../codemode/calls.ts";
+import type { OpenedRun, OpenRunOptions } from "../codemode/python/types.ts";
+import type { CallbackReply } from "../codemode/python/wire.ts";
+import { WorkspaceCodemode } from "../codemode/python/workspace-side.ts";
 import { configFrom } from "../config/config.ts";
 import { AppError } from "../errors/app-error.ts";
 import { createSandboxBackend } from "../sandbox/factory.ts";
@@ -81,6 +86,7 @@ export class Workspace extends DurableObject<Env> {
       principal TEXT NOT NULL, name TEXT NOT NULL, named INTEGER NOT NULL,
       sandbox_id TEXT NOT NULL, created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL)`);
     migrateCallLog(this.ctx.storage.sql);
+    WorkspaceCodemode.migrate(this.ctx.storage.sql);
   }
 
   private row(): Row | undefined {
@@ -155,6 +161,33 @@ export class Workspace extends DurableObject<Env> {
   /** The newest code-mode calls first, at most `limit`. */
   async codemodeCalls(limit = 100): Promise<CallLogRow[]> {
     return recentCalls(this.ctx.storage.sql, Math.min(Math.max(1, limit), 1000));
+  }
+
+  // ── code mode for sandboxed programs: thin RPC surface over src/codemode/python/ ──
+  private codemodeRuns?: WorkspaceCodemode;
+  private get codemode(): WorkspaceCodemode {
+    this.codemodeRuns ??= new WorkspaceCodemode(this.ctx.storage.sql, this.env, configFrom(this.env));
+    return this.codemodeRuns;
+  }
+
+  /** Opens a run whose program may call upstream tools until it is closed. */
+  async openCodemodeRun(options: OpenRunOptions): Promise<OpenedRun> {
+    return this.codemode.openRun(options);
+  }
+
+  /** One call from a run's program (via the Worker's callback route or outbound handler). */
+  async codemodeCall(
+    runId: string,
+    token: string,
+    body: unknown,
+    sandboxId?: string,
+  ): Promise<CallbackReply> {
+    return this.codemode.call(runId, token, body, sandboxId);
+  }
+
+  /** Ends a run; returns the calls it made. */
+  async closeCodemodeRun(runId: string): Promise<CodemodeCall[]> {
+    return this.codemode.closeRun(runId);
   }
 
   // ── tasks: thin RPC surface over src/tasks/service.ts ───────────────────
