@@ -74,6 +74,8 @@ export const ConfigSchema = z
     TASK_LOG_LIMIT_BYTES: z.coerce.number().int().min(4096).default(1_048_576),
     // Code mode: JSON array of upstream MCP servers; format in src/codemode/config.ts.
     UPSTREAM_MCP_SERVERS: UpstreamServersSetting.default([]),
+    // The Worker's base URL as the local sandbox host reaches it (Python code-mode callbacks).
+    CODEMODE_CALLBACK_URL: z.url({ protocol: /^https?$/ }).optional(),
   })
   .superRefine((c, ctx) => {
     if (c.DEFAULT_TIMEOUT_SECONDS > c.MAX_TIMEOUT_SECONDS) {
