@@ -3,6 +3,7 @@
  * transports. Everything that rejects a request does so here, before any Durable
  * Object is touched.
  */
+import { handleCodemodeCallback } from "../codemode/python/callback-route.ts";
 import { type Config, configFrom } from "../config/config.ts";
 import { asAppError } from "../errors/app-error.ts";
 import { TASK_EVENTS_PATH } from "../tasks/events.ts";
@@ -55,6 +56,10 @@ export default {
         backend: config.SANDBOX_BACKEND,
       });
     }
+    // Code-mode calls from sandboxed programs: authenticated by their per-run token.
+    const codemodeCallback = await handleCodemodeCallback(request, env);
+    if (codemodeCallback) return codemodeCallback;
+
     const isMcp = url.pathname === "/mcp";
     const isSse = url.pathname === "/sse" || url.pathname === "/sse/message";
     const taskEvents = TASK_EVENTS_PATH.exec(url.pathname);
@@ -95,7 +100,7 @@ export default {
         throw error;
       }
     }
-    const props: SessionProps = { principal: entry.principal, workspace };
+    const props: SessionProps = { principal: entry.principal, workspace, origin: url.origin };
     (ctx as unknown as { props: SessionProps }).props = props;
 
     const body = await readBodyWithin(request, config.MAX_REQUEST_BYTES);

@@ -20,6 +20,8 @@ export interface SessionProps extends Record<string, unknown> {
   principal: string;
   /** Named workspace from `?workspace=`; null means "this session's own workspace". */
   workspace: string | null;
+  /** The origin the client connected to; Python code mode may call back to it (loopback only). */
+  origin?: string;
 }
 
 const TOUCH_EVERY_MS = 60_000;
@@ -51,7 +53,16 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
       info: async () => (await stub.info()) ?? meta,
       touch: () => this.touch(stub),
     };
-    const codemode = createCodemodeService(this.env, config, (entry) => stub.recordCodemodeCalls(entry));
+    const sandbox = createSandboxBackend(this.env, config);
+    const codemode = createCodemodeService(this.env, config, {
+      logCalls: (entry) => stub.recordCodemodeCalls(entry),
+      python: {
+        sandbox,
+        ws: workspace.ref,
+        workspace: stub,
+        ...(props.origin ? { requestOrigin: props.origin } : {}),
+      },
+    });
     const taskApi = taskApiFor(stub);
     this.relay = new TaskEventRelay(
       taskApi,
@@ -81,7 +92,7 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
       config,
       principal: props.principal,
       workspace,
-      sandbox: createSandboxBackend(this.env, config),
+      sandbox,
       tasks,
       ...(codemode ? { codemode } : {}),
     };
