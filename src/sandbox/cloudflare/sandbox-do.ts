@@ -13,6 +13,7 @@
  * container's outbound traffic can be routed through the Worker.
  */
 import { Sandbox as BaseSandbox, ContainerProxy } from "@cloudflare/sandbox";
+import { codemodeOutboundByHost } from "./codemode-outbound.ts";
 
 export { ContainerProxy };
 
@@ -47,3 +48,6 @@ export class Sandbox extends BaseSandbox<SandboxDoEnv> {
     else await this.ctx.storage.put(CONTEXT_KEY_PREFIX + language, id);
   }
 }
+
+// Code mode: programs reach the Worker at http://codemode.internal (see codemode-outbound.ts).
+Sandbox.outboundByHost = codemodeOutboundByHost;
