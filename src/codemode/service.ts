@@ -5,7 +5,7 @@
  * through `ToolDeps.codemode`.
  */
 import { AppError, asAppError } from "../errors/app-error.ts";
-import type { RunCodeOptions } from "../sandbox/backend.ts";
+import type { Language, RunCodeOptions, RunCodeOutcome } from "../sandbox/backend.ts";
 import { CallRecorder, type CodemodeCall } from "./calls.ts";
 import { declarationsFor } from "./declarations.ts";
 import { runInIsolate } from "./isolate.ts";
@@ -56,6 +56,14 @@ export interface CodemodeRunResult {
   /** Every upstream call the program made, in order. */
   calls: CodemodeCall[];
   durationMs: number;
+}
+
+/** What `execute` returns: a sandbox-shaped outcome plus the upstream calls. */
+export interface CodemodeExecution {
+  outcome: RunCodeOutcome;
+  calls: CodemodeCall[];
+  /** JavaScript/TypeScript only: the returned value itself (JSON-safe); `outcome.result` is its JSON text. */
+  value?: unknown;
 }
 
 /** Persists a run's calls (the workspace Durable Object's call log). */
@@ -195,6 +203,42 @@ export class CodemodeService {
   async runPython(code: string, options: RunCodeOptions): Promise<PythonRunResult> {
     if (!this.#python) throw new AppError("INTERNAL", "Python code mode is not set up for this session.");
     return runPythonWithCodemode(this.#python, code, options);
+  }
+
+  /**
+   * One entry point for execute_code: JavaScript/TypeScript run in a Worker Loader
+   * isolate, Python in the workspace sandbox with the `codemode` module. The isolate's
+   * result is mapped onto the sandbox's `RunCodeOutcome` (console → stdout, the returned
+   * value as JSON text in `result`, "timed out" → `terminated: "timeout"`), so callers
+   * shape both the same way.
+   */
+  async execute(
+    language: Exclude<Language, "bash">,
+    code: string,
+    options: RunCodeOptions,
+  ): Promise<CodemodeExecution> {
+    if (language === "python") return this.runPython(code, options);
+    const run = await this.runJavaScript(code, {
+      language,
+      timeoutMs: options.timeoutMs,
+      outputLimitBytes: options.outputLimitBytes,
+    });
+    const outcome: RunCodeOutcome = {
+      success: run.success,
+      stdout: run.logs.join("\n"),
+      stderr: "",
+      truncated: { stdout: run.logsTruncated, stderr: false },
+      fullOutput: {},
+      images: [],
+      contextReset: false,
+      durationMs: run.durationMs,
+    };
+    if (run.success) outcome.result = JSON.stringify(run.result);
+    if (run.error !== undefined) {
+      outcome.error = { name: "Error", message: run.error, traceback: [] };
+      if (/timed out/i.test(run.error)) outcome.terminated = "timeout";
+    }
+    return { outcome, calls: run.calls, ...(run.success ? { value: run.result } : {}) };
   }
 
   /** Records a finished run's calls in the workspace; logging problems never fail the run. */

@@ -169,6 +169,26 @@ describe("runJavaScript", { timeout: 30_000 }, () => {
     expect(rows[0]?.run_id).toBe(rows[1]?.run_id);
   });
 
+  it("maps an isolate run onto a sandbox-shaped outcome for execute_code", async () => {
+    const { codemode } = service();
+    const ok = await codemode.execute("typescript", THREE_CALLS_TS, {
+      timeoutMs: 10_000,
+      outputLimitBytes: 65_536,
+    });
+    expect(ok.outcome).toMatchObject({
+      success: true,
+      stdout: "calls done",
+      result: JSON.stringify(EXPECTED),
+    });
+    expect(ok.value).toEqual(EXPECTED);
+    expect(ok.calls).toHaveLength(3);
+    const slow = await codemode.execute("javascript", "await new Promise(() => {})", {
+      timeoutMs: 300,
+      outputLimitBytes: 65_536,
+    });
+    expect(slow.outcome).toMatchObject({ success: false, terminated: "timeout" });
+  });
+
   it("reports a thrown error with the logs written before it", async () => {
     const { codemode } = service();
     const out = await codemode.runJavaScript('console.warn("about to fail"); throw new Error("boom")', {
