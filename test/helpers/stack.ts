@@ -47,7 +47,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   writeFileSync(
     envFile,
     Object.entries(vars)
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      // dotenv keeps single-quoted values literally; double quotes would keep `\"` escapes.
+      .map(([k, v]) => `${k}=${/['\n]/.test(v) ? JSON.stringify(v) : `'${v}'`}`)
       .join("\n"),
   );
 
