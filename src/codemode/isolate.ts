@@ -28,9 +28,13 @@ const HOST_GRACE_MS = 2_000;
 function prelude(servers: string[]): string {
   const namespaces = servers.map((s) => `    codemode[${JSON.stringify(s)}] = __ns(${JSON.stringify(s)});`);
   return [
-    // `then` must stay undefined, or `await codemode.x` would treat the namespace as a promise.
-    "    const __ns = (server) => new Proxy({}, { get: (_, tool) =>",
-    '      typeof tool !== "string" || tool === "then" ? undefined : (input) => codemode.__call(server, tool, input) });',
+    // `then`/`toJSON` stay undefined (so `await` and JSON.stringify treat a namespace as a
+    // plain object), and `String(codemode.x)` names it instead of calling a tool.
+    "    const __ns = (server) => new Proxy({}, { get: (_, tool) => {",
+    '      if (typeof tool !== "string" || tool === "then" || tool === "toJSON") return undefined;',
+    '      if (tool === "toString" || tool === "valueOf") return () => "[codemode." + server + "]";',
+    "      return (input) => codemode.__call(server, tool, input);",
+    "    } });",
     ...namespaces,
     "    console.info = console.log; console.debug = console.log;",
   ].join("\n");
