@@ -4,6 +4,7 @@
  * across machines.
  */
 import { startStack } from "../test/helpers/stack.ts";
+import { codemodeBench, startCodemodeUpstream } from "./codemode.ts";
 import type { BenchModule, Row } from "./lib.ts";
 import { sandboxBench } from "./sandbox.ts";
 import { tasksBench } from "./tasks.ts";
@@ -13,7 +14,10 @@ const modules: Array<[string, BenchModule]> = [
   ["tasks", tasksBench],
 ];
 
-const stack = await startStack();
+// Code mode needs an upstream MCP server running before the Worker starts.
+const codemode = await startCodemodeUpstream();
+modules.push(["codemode", codemodeBench(codemode.upstream.url)]);
+const stack = await startStack({ vars: codemode.vars });
 try {
   for (const [title, run] of modules) {
     const rows: Row[] = await run(stack);
@@ -24,4 +28,5 @@ try {
   }
 } finally {
   await stack.stop();
+  await codemode.upstream.stop();
 }
