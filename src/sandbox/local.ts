@@ -171,7 +171,8 @@ export class LocalSandboxBackend implements SandboxBackend {
       body = JSON.stringify(opts.json);
     } else if (opts.bytes !== undefined) {
       headers["content-type"] = "application/octet-stream";
-      body = opts.bytes;
+      // A plain ArrayBuffer view satisfies both the Workers and the DOM typings of BodyInit.
+      body = new Uint8Array(opts.bytes);
     }
     const timeout = (opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) + REQUEST_SLACK_MS;
     let res: Response;

@@ -48,7 +48,7 @@ describe("task events stream", { timeout: 20_000 }, () => {
     expect(lines).toEqual(["a", "b", "c"]);
     // Lines arrived in more than one event: the stream followed the task live.
     expect(kinds.filter((k) => k === "task_log").length).toBeGreaterThan(1);
-    expect((events.at(-1)?.data as { state: string }).state).toBe("completed");
+    expect((events.at(-1)?.data as { state: string } | undefined)?.state).toBe("completed");
 
     // Reconnecting with Last-Event-ID resumes after what the client already has.
     const again = await readEvents(await get(t.events_path, ALICE, { "Last-Event-ID": "2" }));

@@ -14,13 +14,14 @@ describe("sandbox host authentication and errors", () => {
 
   it("answers 401 without the right bearer secret", async () => {
     const url = `${t.host.url}/v1/health`;
-    for (const headers of [
+    const cases: Record<string, string>[] = [
       {},
       { authorization: "Bearer wrong-secret" },
       { authorization: t.secret },
       { authorization: `Basic ${t.secret}` },
       { authorization: `Bearer ${t.secret}x` },
-    ]) {
+    ];
+    for (const headers of cases) {
       const res = await fetch(url, { headers });
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ code: "UNAUTHORIZED" });
