@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { usesCodemode } from "../../codemode/service.ts";
 import { type Image, Language } from "../../shared/sandbox-schema.ts";
 import { runWithSoftTimeout } from "../../tasks/tool-tasks.ts";
 import { TaskState } from "../../tasks/types.ts";
@@ -52,7 +53,7 @@ export const executeCodeTool = defineTool<ToolDeps>()({
   name: "execute_code",
   title: "Execute code",
   description:
-    "Run Python, JavaScript, TypeScript or bash in this workspace's isolated sandbox (no network; files under /workspace persist between calls). Python/JS/TS keep variables between calls like a notebook, and the value of a trailing expression is returned as `result`. matplotlib figures come back as images. Output per stream is capped: head and tail are kept and the full text is saved to a file named in `full_output` (read it with read_file). On timeout the run is killed, partial output is returned, and the next call works normally. For work longer than a few minutes use start_task.",
+    "Run Python, JavaScript, TypeScript or bash in this workspace's isolated sandbox (no network; files under /workspace persist between calls). Python/JS/TS keep variables between calls like a notebook, and the value of a trailing expression is returned as `result`. matplotlib figures come back as images. Output per stream is capped: head and tail are kept and the full text is saved to a file named in `full_output` (read it with read_file). On timeout the run is killed, partial output is returned, and the next call works normally. For work longer than a few minutes use start_task. When upstream MCP servers are configured, code can call their tools as `await codemode.<server>.<tool>(args)` (JavaScript/TypeScript) or `codemode.<server>.<tool>(...)` (Python): find them with search_tools and return only what matters.",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   input,
   output,
@@ -76,16 +77,22 @@ export const executeCodeTool = defineTool<ToolDeps>()({
       const structured = { ...execResult(outcome, timeoutMs), images: 0, context_reset: false };
       return { structured };
     }
-    const outcome = await deps.sandbox.runCode(deps.workspace.ref, args.code, args.language, {
-      timeoutMs,
-      outputLimitBytes,
-      resetContext: args.reset_context ?? false,
-    });
-    const diagnostics =
+    const runOptions = { timeoutMs, outputLimitBytes, resetContext: args.reset_context ?? false };
+    // Code that calls upstream tools runs through code mode (JS/TS in an isolate, Python in
+    // the sandbox with the codemode module); everything else in the persistent context.
+    const codemodeRun =
+      deps.codemode && usesCodemode(args.code)
+        ? await deps.codemode.execute(args.language, args.code, runOptions)
+        : undefined;
+    const outcome =
+      codemodeRun?.outcome ??
+      (await deps.sandbox.runCode(deps.workspace.ref, args.code, args.language, runOptions));
+    const failure =
       terminationDiagnostics(outcome.terminated, timeoutMs) ??
       (outcome.error
         ? { error_type: "EXCEPTION" as const, message: `${outcome.error.name}: ${outcome.error.message}` }
         : null);
+    const diagnostics = codemodeRun ? { ...(failure ?? {}), codemode_calls: codemodeRun.calls } : failure;
     const structured = {
       success: outcome.success,
       stdout: outcome.stdout,

@@ -1,5 +1,6 @@
 /** Pieces several tools share: timeout handling and the shape of a run's result. */
 import { z } from "zod";
+import { CodemodeCall } from "../../codemode/calls.ts";
 import type { Config } from "../../config/config.ts";
 import { AppError } from "../../errors/app-error.ts";
 import { CodeError, type ExecOutcome, FullOutput, Truncation } from "../../shared/sandbox-schema.ts";
@@ -25,9 +26,13 @@ export function resolveTimeoutMs(requested: number | undefined, config: Config):
 
 export const Diagnostics = z
   .object({
-    error_type: z.enum(["TIMEOUT", "MEMORY_LIMIT", "KILLED", "EXCEPTION", "NONZERO_EXIT"]),
+    error_type: z.enum(["TIMEOUT", "MEMORY_LIMIT", "KILLED", "EXCEPTION", "NONZERO_EXIT"]).optional(),
     timeout_seconds: z.number().optional(),
     message: z.string().optional(),
+    codemode_calls: z
+      .array(CodemodeCall)
+      .optional()
+      .describe("upstream tool calls the program made (code mode), in order"),
   })
   .nullable();
 export type Diagnostics = z.infer<typeof Diagnostics>;
