@@ -21,15 +21,7 @@ import type {
   RunCodeOutcome,
 } from "../shared/sandbox-schema.ts";
 
-export type {
-  ExecOutcome,
-  FileEntry,
-  FileStat,
-  Language,
-  ProcessInfo,
-  ProcessLogs,
-  RunCodeOutcome,
-};
+export type { ExecOutcome, FileEntry, FileStat, Language, ProcessInfo, ProcessLogs, RunCodeOutcome };
 
 /** Identifies one workspace's sandbox: an opaque, filesystem- and URL-safe id. */
 export interface WorkspaceRef {
@@ -127,4 +119,3 @@ export interface SandboxBackend {
   /** Wipes files, contexts and processes of the workspace. */
   reset(ws: WorkspaceRef): Promise<void>;
 }
-
