@@ -16,6 +16,16 @@ export function nodeBinary(): string {
   return major >= 22 ? process.execPath : join(BIN, "node");
 }
 
+/** Waits for the child to serve `url`; a child that never gets there is not left running. */
+async function readyOrStopped(child: Child, url: string, timeoutMs: number): Promise<void> {
+  try {
+    await waitForHttp(url, child, timeoutMs);
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+}
+
 export interface HostOptions {
   port: number;
   secret: string;
@@ -39,7 +49,7 @@ export async function startHost(options: HostOptions): Promise<Child & { url: st
       ...options.extraEnv,
     },
   });
-  await waitForHttp(`${url}/health`, child, 30_000);
+  await readyOrStopped(child, `${url}/health`, 30_000);
   return { ...child, url };
 }
 
@@ -72,6 +82,6 @@ export async function startWorker(options: WorkerOptions): Promise<Child & { url
     cwd: ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "" },
   });
-  await waitForHttp(`${url}/health`, child, 120_000);
+  await readyOrStopped(child, `${url}/health`, 120_000);
   return { ...child, url };
 }
