@@ -24,7 +24,8 @@ export function startChild(
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();
     buffer = (buffer + text).slice(-20_000);
-    if (options.echo) process.stderr.write(text.replace(/^(?=.)/gm, `[${options.label}] `));
+    // Prefix each line with the child's label unless the child already labels its lines.
+    if (options.echo) process.stderr.write(text.replace(/^(?=.)(?!\[)/gm, `[${options.label}] `));
   };
   proc.stdout?.on("data", collect);
   proc.stderr?.on("data", collect);
