@@ -4,10 +4,10 @@
  * path leaves the workspace (sandboxed code can plant those).
  */
 import { realpath } from "node:fs/promises";
-import { posix, sep } from "node:path";
-import { AppError } from "../../../src/errors/app-error.ts";
+import { sep } from "node:path";
+import { outsideWorkspace, toWorkspacePath, WORKSPACE_ROOT } from "../../../src/shared/workspace-path.ts";
 
-export const WORKSPACE_PREFIX = "/workspace";
+export const WORKSPACE_PREFIX = WORKSPACE_ROOT;
 
 export interface ResolvedPath {
   /** Absolute path on the host. */
@@ -18,39 +18,13 @@ export interface ResolvedPath {
   relative: string;
 }
 
-function outside(input: string): AppError {
-  return new AppError("PATH_OUTSIDE_WORKSPACE", `path ${JSON.stringify(input)} is outside /workspace`, {
-    suggestion: "Use a path relative to /workspace or starting with /workspace/.",
-  });
-}
-
 /** Lexical part: normalises the path and rejects escapes, without touching the disk. */
 export function lexicalResolve(wsDir: string, input: string): ResolvedPath {
-  if (input.includes("\0")) {
-    throw new AppError("INVALID_PATH", "path contains a NUL byte", { suggestion: "Remove the NUL byte." });
-  }
-  let rel: string;
-  if (input === WORKSPACE_PREFIX || input.startsWith(`${WORKSPACE_PREFIX}/`)) {
-    rel = input.slice(WORKSPACE_PREFIX.length);
-  } else if (input.startsWith("/")) {
-    throw outside(input);
-  } else {
-    rel = input;
-  }
-  const segments = rel.split("/").filter((s) => s !== "" && s !== ".");
-  const kept: string[] = [];
-  for (const s of segments) {
-    if (s === "..") {
-      if (kept.length === 0) throw outside(input);
-      kept.pop();
-    } else {
-      kept.push(s);
-    }
-  }
-  const relative = kept.join("/");
+  const workspace = toWorkspacePath(input);
+  const relative = workspace.slice(WORKSPACE_PREFIX.length + 1);
   return {
-    host: relative === "" ? wsDir : `${wsDir}${sep}${kept.join(sep)}`,
-    workspace: relative === "" ? WORKSPACE_PREFIX : posix.join(WORKSPACE_PREFIX, relative),
+    host: relative === "" ? wsDir : `${wsDir}${sep}${relative.split("/").join(sep)}`,
+    workspace,
     relative,
   };
 }
@@ -89,7 +63,7 @@ export async function resolveConfined(
       if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
     }
   }
-  if (!isWithin(root, real)) throw outside(input);
+  if (!isWithin(root, real)) throw outsideWorkspace(input);
   if (!options.followFinal && parts.length > 0) {
     real = `${real}${sep}${parts[parts.length - 1]}`;
   }
@@ -99,5 +73,5 @@ export async function resolveConfined(
 /** Checks a path obtained from an open fd (via /proc/self/fd) against the workspace. */
 export async function assertWithin(wsDir: string, actual: string, input: string): Promise<void> {
   const root = await realpath(wsDir);
-  if (!isWithin(root, actual)) throw outside(input);
+  if (!isWithin(root, actual)) throw outsideWorkspace(input);
 }

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { AppError } from "../../errors/app-error.ts";
+import { shellQuote } from "../../shared/workspace-path.ts";
 import type { ToolDeps } from "../deps.ts";
 import { defineTool } from "../tool-kit.ts";
-import { execResult, RunResultFields, resolveTimeoutMs, shellQuote, timeoutSeconds } from "./shared.ts";
+import { execResult, RunResultFields, resolveTimeoutMs, timeoutSeconds } from "./shared.ts";
 
 /** Interpreter per extension. TypeScript runs on Node's built-in type stripping. */
 const RUNNERS: Record<string, string> = {

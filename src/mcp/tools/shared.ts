@@ -95,8 +95,3 @@ export function execResult(outcome: ExecOutcome, timeoutMs: number) {
     diagnostics,
   };
 }
-
-/** Single-quotes a word for bash. */
-export function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
