@@ -1,4 +1,7 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { McpSession } from "../../src/worker/session-agent.ts";
 import { ALICE, BOB, connect } from "./helpers.ts";
 
 interface Info {
@@ -50,5 +53,19 @@ describe("session → workspace mapping", () => {
     const info = await workspaceInfo(ALICE);
     expect(info.backend).toBe("cloudflare");
     expect(info.limits).toMatchObject({ defaultTimeoutSeconds: 30, outputLimitBytes: 65536 });
+  });
+});
+
+describe("expiry", () => {
+  it("destroys an idle session once its TTL has passed, and keeps an active one", async () => {
+    const { client, transport } = await connect(ALICE);
+    const internalId = (transport.sessionId ?? "").split(".")[0] ?? "";
+    const stub = env.MCP_OBJECT.getByName(`streamable-http:${internalId}`);
+    // Not idle long enough: the session reschedules itself and keeps working.
+    await runInDurableObject(stub, (session: McpSession) => session.expireIfIdle({ ttlSeconds: 3600 }));
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+    // Idle past the TTL: the session is gone and its id is unknown from then on.
+    await runInDurableObject(stub, (session: McpSession) => session.expireIfIdle({ ttlSeconds: 0 }));
+    await expect(client.listTools()).rejects.toThrow(/404|not found/i);
   });
 });
