@@ -12,9 +12,9 @@ import { validateWorkspaceName } from "../workspace/names.ts";
 import { authenticate, bearerToken } from "./auth.ts";
 import { readBodyWithin } from "./body.ts";
 import { appErrorResponse, errorResponse, jsonResponse } from "./http.ts";
+import { serveLegacySse, servePreflight, serveStreamable } from "./mcp-routes.ts";
 import { originAllowed } from "./origin.ts";
-import { McpSession, type SessionProps } from "./session-agent.ts";
-import { bindSessionId, unbindSessionId } from "./session-binding.ts";
+import type { SessionProps } from "./session-agent.ts";
 import { serveTaskEvents } from "./task-events.ts";
 
 // The container class and the proxy its outbound traffic is routed through.
@@ -22,17 +22,7 @@ export { ContainerProxy, Sandbox } from "../sandbox/cloudflare/sandbox-do.ts";
 export { Workspace } from "../workspace/workspace-do.ts";
 export { McpSession } from "./session-agent.ts";
 
-const streamable = McpSession.serve("/mcp", { binding: "MCP_OBJECT" });
-const legacySse = McpSession.serveSSE("/sse", { binding: "MCP_OBJECT" });
-
 const UNAUTHORIZED_HEADERS = { "WWW-Authenticate": 'Bearer realm="codemode-mcp"' };
-
-function sessionNotFound(): Response {
-  return jsonResponse(
-    { jsonrpc: "2.0", id: null, error: { code: -32001, message: "Session not found" } },
-    404,
-  );
-}
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -70,8 +60,7 @@ export default {
       return errorResponse(403, "FORBIDDEN_ORIGIN", "This Origin is not allowed. Add it to ALLOWED_ORIGINS.");
     }
     // CORS preflights carry no credentials by design.
-    if (request.method === "OPTIONS" && !taskEvents)
-      return isMcp ? streamable.fetch(request, env, ctx) : legacySse.fetch(request, env, ctx);
+    if (request.method === "OPTIONS" && !taskEvents) return servePreflight(isMcp, request, env, ctx);
 
     const token = bearerToken(request);
     const entry = await authenticate(token, config.API_TOKENS);
@@ -111,39 +100,7 @@ export default {
         `Request body exceeds ${config.MAX_REQUEST_BYTES} bytes.`,
       );
     }
-    const forwarded = (headers: Headers, target: URL = url) =>
-      new Request(target, { method: request.method, headers, body, signal: request.signal });
-
-    if (isMcp) {
-      const headers = new Headers(request.headers);
-      const bound = headers.get("mcp-session-id");
-      if (bound !== null) {
-        const sessionId = await unbindSessionId(token, bound);
-        if (sessionId === undefined) return sessionNotFound();
-        headers.set("mcp-session-id", sessionId);
-      }
-      const response = await streamable.fetch(forwarded(headers), env, ctx);
-      const issued = response.headers.get("mcp-session-id");
-      if (issued === null) return response;
-      const out = new Response(response.body, response);
-      out.headers.set("mcp-session-id", await bindSessionId(token, issued));
-      return out;
-    }
-
-    // Legacy SSE: we choose the session id ourselves, bound to the token, so the message
-    // endpoint can verify ownership from the query string alone.
-    const target = new URL(url);
-    const given = url.searchParams.get("sessionId");
-    if (given !== null) {
-      if ((await unbindSessionId(token, given)) === undefined) return sessionNotFound();
-    } else if (request.method === "GET" && url.pathname === "/sse") {
-      target.searchParams.set(
-        "sessionId",
-        await bindSessionId(token, env.MCP_OBJECT.newUniqueId().toString()),
-      );
-    } else {
-      return errorResponse(400, "INVALID_ARGUMENT", "Missing sessionId query parameter.");
-    }
-    return legacySse.fetch(forwarded(new Headers(request.headers), target), env, ctx);
+    const forward = { request, url, body, env, ctx, token };
+    return isMcp ? serveStreamable(forward) : serveLegacySse(forward);
   },
 } satisfies ExportedHandler<Env>;
