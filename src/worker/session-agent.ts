@@ -124,7 +124,11 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
   }
 
   private async scheduleExpiry(ttlSeconds: number): Promise<void> {
-    await this.ctx.storage.put(LAST_ACTIVE_KEY, Date.now());
+    // Only the first start counts as activity: init() also runs when the expiry alarm
+    // itself wakes the object, and that must not keep an idle session alive.
+    if ((await this.ctx.storage.get<number>(LAST_ACTIVE_KEY)) === undefined) {
+      await this.ctx.storage.put(LAST_ACTIVE_KEY, Date.now());
+    }
     // Idempotent: init() runs on every wake-up and must not stack expiry rows.
     await this.schedule(ttlSeconds, "expireIfIdle", { ttlSeconds }, { idempotent: true });
   }

@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { McpSession } from "../../src/worker/session-agent.ts";
@@ -66,6 +66,19 @@ describe("expiry", () => {
     expect((await client.listTools()).tools.length).toBeGreaterThan(0);
     // Idle past the TTL: the session is gone and its id is unknown from then on.
     await runInDurableObject(stub, (session: McpSession) => session.expireIfIdle({ ttlSeconds: 0 }));
+    await expect(client.listTools()).rejects.toThrow(/404|not found/i);
+  });
+
+  it("a session woken after eviction still expires on its idle time", async () => {
+    const { client, transport } = await connect(ALICE);
+    const internalId = (transport.sessionId ?? "").split(".")[0] ?? "";
+    const stub = env.MCP_OBJECT.getByName(`streamable-http:${internalId}`);
+    const twoHoursAgo = Date.now() - 2 * 3600_000;
+    await runInDurableObject(stub, (_s: McpSession, state) => state.storage.put("lastActiveAt", twoHoursAgo));
+    await evictDurableObject(stub);
+    // Waking the object (here by listing tools, which is not a tool call) is not activity.
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+    await runInDurableObject(stub, (session: McpSession) => session.expireIfIdle({ ttlSeconds: 3600 }));
     await expect(client.listTools()).rejects.toThrow(/404|not found/i);
   });
 });
