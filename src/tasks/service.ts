@@ -1,32 +1,23 @@
 /**
- * The task service the workspace Durable Object exposes over RPC: start, observe,
- * cancel and resume tasks, and the alarm-driven loop that follows running processes.
+ * The task service the workspace Durable Object exposes over RPC: start, observe, cancel
+ * and resume tasks, and the alarm tick.
  *
- * How a running task is followed: the workspace's alarm fires about once a second while
- * any task is active (or still has unread output) and calls `tick()`, which asks the
- * sandbox for each process's state and new output and stores both. Readers (status, logs,
- * the events stream) also refresh a task whose last look is older than REFRESH_AFTER_MS,
- * so they never wait for the next alarm. A process the sandbox no longer knows makes its
- * task `lost`; a sandbox unreachable for too long does too (state.ts).
+ * The workspace's alarm fires about once a second while any task is active (or still has
+ * unread output) and calls `tick()`, which has the follower (follow.ts) look at every
+ * watched task's process and prunes expired tasks. Readers refresh a task through the
+ * follower too, so they never wait for the next alarm.
  *
- * Storage and its durability contract are described in store.ts. The only instance
- * memory here is `#inflight`, which merges concurrent refreshes of the same task into
- * one (two overlapping reads of the same byte range would store lines twice); losing it
- * on eviction loses nothing.
+ * Storage and its durability contract are described in store.ts and log-store.ts. This
+ * class keeps nothing in instance memory; the follower's `#inflight` map is the only
+ * instance state, and losing it on eviction loses nothing.
  */
 import type { Config } from "../config/config.ts";
 import { AppError } from "../errors/app-error.ts";
 import type { SandboxBackend, WorkspaceRef } from "../sandbox/backend.ts";
+import { TaskFollower } from "./follow.ts";
 import { decodeCursor, encodeCursor } from "./ids.ts";
-import {
-  LAUNCH_DEADLINE_MS,
-  LOST_FORGOTTEN,
-  lostUnreachable,
-  outcomeOf,
-  TIMEOUT_GRACE_MS,
-  UNREACHABLE_LOST_AFTER_MS,
-} from "./state.ts";
-import { parseMetadata, type TaskRow, TaskTables } from "./store.ts";
+import { capLines, TaskLogs } from "./log-store.ts";
+import { type TaskRow, TaskTables } from "./store.ts";
 import {
   isTerminal,
   type ListFilter,
@@ -39,23 +30,14 @@ import {
   type TaskStatus,
   type TaskView,
 } from "./types.ts";
+import { notFound, toView } from "./view.ts";
 
 /** Alarm period while tasks run. */
 export const POLL_MS = 1_000;
-/**
- * Readers refresh a running task whose last look is older than this, so a client polling
- * task_logs sees new output within about this long (plus one sandbox round trip).
- */
-const REFRESH_AFTER_MS = 100;
 /** Running or queued tasks per workspace. */
 export const MAX_ACTIVE_TASKS = 32;
-/** Bytes asked of the sandbox per stream and read; reads per refresh (more when finishing). */
-const READ_CHUNK_BYTES = 256 * 1024;
-const READS_PER_SYNC = 4;
-const READS_WHEN_FINISHED = 16;
 const TAIL_LINES = 20;
 const MAX_PAGE_BYTES = 256 * 1024;
-const COMMAND_DISPLAY_CHARS = 300;
 const MAX_CANCEL_TREE = 1_000;
 
 export type TaskSettings = Pick<Config, "TASK_LOG_LIMIT_BYTES" | "TASK_RETENTION_SECONDS">;
@@ -72,28 +54,27 @@ export interface TaskServiceOptions {
   now?: () => number;
 }
 
-function notFound(id: string): AppError {
-  return new AppError("TASK_NOT_FOUND", `No task ${id.slice(0, 40)} in this workspace.`, {
-    suggestion:
-      "Task ids belong to one workspace and principal. Use list_tasks to see this workspace's tasks; connect with the same ?workspace= to reach tasks started in an earlier session.",
-  });
-}
-
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
-
 export class TaskService {
   readonly #tables: TaskTables;
+  readonly #logs: TaskLogs;
+  readonly #follower: TaskFollower;
   readonly #options: TaskServiceOptions;
   readonly #now: () => number;
-  readonly #inflight = new Map<string, Promise<void>>();
 
   constructor(options: TaskServiceOptions) {
     this.#options = options;
-    this.#tables = new TaskTables(options.sql, options.settings.TASK_LOG_LIMIT_BYTES);
+    this.#tables = new TaskTables(options.sql);
+    this.#logs = new TaskLogs(options.sql, options.settings.TASK_LOG_LIMIT_BYTES);
     this.#now = options.now ?? Date.now;
+    this.#follower = new TaskFollower({
+      tables: this.#tables,
+      logs: this.#logs,
+      backend: options.backend,
+      workspace: options.workspace,
+      now: this.#now,
+    });
     this.#tables.migrate();
+    this.#logs.migrate();
   }
 
   // ── creating and starting ────────────────────────────────────────────────
@@ -138,17 +119,7 @@ export class TaskService {
     }
     const ws = this.#workspace();
     const backend = this.#options.backend();
-    this.#options.sql.exec("UPDATE tasks SET command = ? WHERE id = ?", launch.command, id);
-    if (launch.settings) {
-      const { timeoutMs, language, name } = launch.settings;
-      this.#options.sql.exec(
-        "UPDATE tasks SET timeout_ms = ?, language = ?, name = ? WHERE id = ?",
-        timeoutMs,
-        language,
-        name,
-        id,
-      );
-    }
+    this.#tables.setLaunch(id, launch);
     const timeoutMs = launch.settings?.timeoutMs ?? row.timeout_ms;
     let processId: string;
     try {
@@ -184,11 +155,11 @@ export class TaskService {
   // ── reading ──────────────────────────────────────────────────────────────
 
   async status(id: string): Promise<TaskStatus> {
-    await this.#refreshIfStale(id);
+    await this.#follower.refreshIfStale(id);
     const row = this.#row(id);
     return {
       ...this.#view(row),
-      tail: this.#tables
+      tail: this.#logs
         .tail(id, TAIL_LINES)
         .map((l) => (l.stream === "stderr" ? `[stderr] ${l.text}` : l.text)),
       children: this.#tables.childCounts(id),
@@ -215,14 +186,14 @@ export class TaskService {
   }
 
   async logs(id: string, range: LogRange): Promise<LogPage> {
-    await this.#refreshIfStale(id);
+    await this.#follower.refreshIfStale(id);
     const row = this.#row(id);
     const from = Math.max(range.offset, row.first_line);
     const dropped =
       range.offset < row.first_line && row.dropped_lines > 0
         ? { lines: Math.min(row.first_line - range.offset, row.dropped_lines), bytes: row.dropped_bytes }
         : null;
-    const { lines, cut } = this.#tables.lines(id, from, range.limit, MAX_PAGE_BYTES, range.stream);
+    const { lines, cut } = this.#logs.lines(id, from, range.limit, MAX_PAGE_BYTES, range.stream);
     const last = lines.at(-1);
     const exhausted = lines.length < range.limit && !cut;
     const next = exhausted ? Math.max(from, row.line_count) : (last?.n ?? from - 1) + 1;
@@ -245,7 +216,7 @@ export class TaskService {
   ): { stdout: string; stderr: string; truncated: { stdout: boolean; stderr: boolean } } {
     const row = this.#row(id);
     const gather = (stream: "stdout" | "stderr") => {
-      const lines = this.#tables.lines(
+      const lines = this.#logs.lines(
         id,
         row.first_line,
         Number.MAX_SAFE_INTEGER,
@@ -309,7 +280,7 @@ export class TaskService {
           }
         }),
       );
-      await Promise.all(cancelled.map((r) => this.#sync(r.id)));
+      await Promise.all(cancelled.map((r) => this.#follower.sync(r.id)));
     }
     await this.#options.wake(this.#now() + POLL_MS);
     return this.status(id);
@@ -346,7 +317,9 @@ export class TaskService {
   async tick(): Promise<void> {
     const rows = this.#tables.watched();
     await Promise.all(
-      rows.map((r) => this.#sync(r.id).catch((error) => console.warn(`task ${r.id}: refresh failed`, error))),
+      rows.map((r) =>
+        this.#follower.sync(r.id).catch((error) => console.warn(`task ${r.id}: refresh failed`, error)),
+      ),
     );
     this.#tables.prune(this.#now() - this.#options.settings.TASK_RETENTION_SECONDS * 1000);
   }
@@ -366,6 +339,10 @@ export class TaskService {
     return row;
   }
 
+  #view(row: TaskRow): TaskView {
+    return toView(row, this.#now());
+  }
+
   #workspace(): WorkspaceRef {
     const ws = this.#options.workspace();
     if (!ws) throw new AppError("NOT_FOUND", "Workspace not found.");
@@ -378,212 +355,13 @@ export class TaskService {
     const seen = new Set([id]);
     while (queue.length > 0 && out.length < MAX_CANCEL_TREE) {
       const next = queue.shift() as string;
-      const children = this.#options.sql
-        .exec<{ id: string }>("SELECT id FROM tasks WHERE parent_id = ?", next)
-        .toArray();
-      for (const c of children) {
-        if (seen.has(c.id)) continue;
-        seen.add(c.id);
-        out.push(c.id);
-        queue.push(c.id);
+      for (const child of this.#tables.childIds(next)) {
+        if (seen.has(child)) continue;
+        seen.add(child);
+        out.push(child);
+        queue.push(child);
       }
     }
     return out;
   }
-
-  async #refreshIfStale(id: string): Promise<void> {
-    const row = this.#row(id);
-    if (isTerminal(row.state) && row.logs_open === 0) return;
-    // A task nobody has looked at since it started is refreshed by its first reader.
-    if (row.last_seen_at !== null && this.#now() - row.last_seen_at < REFRESH_AFTER_MS) return;
-    await this.#sync(id);
-  }
-
-  #sync(id: string): Promise<void> {
-    const running = this.#inflight.get(id);
-    if (running) return running;
-    const work = this.#syncNow(id).finally(() => this.#inflight.delete(id));
-    this.#inflight.set(id, work);
-    return work;
-  }
-
-  async #syncNow(id: string): Promise<void> {
-    const row = this.#tables.get(id);
-    if (!row) return;
-    const now = this.#now();
-    if (row.process_id === null) {
-      if (row.state === "queued" && now - row.created_at > LAUNCH_DEADLINE_MS) {
-        this.#tables.finish(id, "failed", { reason: "the task was never started" }, now);
-      } else if (isTerminal(row.state) && row.logs_open === 1) {
-        this.#tables.closeLogs(id);
-      }
-      return;
-    }
-    const ws = this.#options.workspace();
-    if (!ws) return;
-    const backend = this.#options.backend();
-    try {
-      const info = await backend.getProcess(ws, row.process_id);
-      if (info === null) return this.#forgotten(id);
-      const ended = info.state !== "running";
-      const drained = await this.#drain(backend, ws, id, ended);
-      if (drained === "forgotten") return this.#forgotten(id);
-      const fresh = this.#row(id);
-      if (!isTerminal(fresh.state)) {
-        if (ended) {
-          const outcome = outcomeOf(info, fresh.timeout_ms) ?? {
-            state: "failed",
-            exitCode: null,
-            reason: null,
-          };
-          this.#tables.finish(id, outcome.state, { ...outcome, logsOpen: drained === "more" }, this.#now());
-        } else if (
-          fresh.started_at !== null &&
-          this.#now() > fresh.started_at + fresh.timeout_ms + TIMEOUT_GRACE_MS
-        ) {
-          await backend.killProcess(ws, row.process_id).catch(() => undefined);
-          this.#tables.finish(
-            id,
-            "timed_out",
-            {
-              reason: `ran longer than its ${fresh.timeout_ms / 1000} s limit and was killed`,
-              logsOpen: true,
-            },
-            this.#now(),
-          );
-        }
-      } else if (ended && drained === "done") {
-        this.#tables.closeLogs(id);
-      }
-    } catch (error) {
-      this.#unreachable(id, error);
-    }
-  }
-
-  /** Reads new output into the log. "more" when the read budget ran out before the end. */
-  async #drain(
-    backend: SandboxBackend,
-    ws: WorkspaceRef,
-    id: string,
-    final: boolean,
-  ): Promise<"done" | "more" | "forgotten"> {
-    const reads = final ? READS_WHEN_FINISHED : READS_PER_SYNC;
-    for (let i = 0; i < reads; i++) {
-      const row = this.#row(id);
-      const processId = row.process_id;
-      if (processId === null) return "done";
-      const logs = await backend.processLogs(ws, processId, {
-        stdoutOffset: row.stdout_offset,
-        stderrOffset: row.stderr_offset,
-        limit: READ_CHUNK_BYTES,
-      });
-      if (logs === null) return "forgotten";
-      // Reading the same range twice would duplicate lines: re-check the offsets we read from.
-      const current = this.#row(id);
-      if (current.stdout_offset !== row.stdout_offset || current.stderr_offset !== row.stderr_offset)
-        continue;
-      const gotOut = logs.stdout !== "";
-      const gotErr = logs.stderr !== "";
-      const lastRead = !gotOut && !gotErr;
-      // A partial line is flushed when its stream went quiet, or once the process ended.
-      this.#tables.appendOutput(
-        current,
-        logs,
-        { stdout: !gotOut && (final || i === 0), stderr: !gotErr && (final || i === 0) },
-        this.#now(),
-      );
-      if (lastRead) return "done";
-      const full = utf8Size(logs.stdout) >= READ_CHUNK_BYTES || utf8Size(logs.stderr) >= READ_CHUNK_BYTES;
-      if (!full && !final) return "done";
-    }
-    return final ? "more" : "done";
-  }
-
-  #forgotten(id: string): void {
-    const now = this.#now();
-    if (!this.#tables.finish(id, "lost", { reason: LOST_FORGOTTEN }, now)) this.#tables.closeLogs(id);
-    this.#flushPartials(id);
-  }
-
-  #unreachable(id: string, error: unknown): void {
-    const row = this.#tables.get(id);
-    if (!row) return;
-    const since = row.last_seen_at ?? row.started_at ?? row.created_at;
-    if (this.#now() - since < UNREACHABLE_LOST_AFTER_MS) return;
-    const detail = error instanceof Error ? error.message : String(error);
-    if (!this.#tables.finish(id, "lost", { reason: lostUnreachable(detail) }, this.#now())) {
-      this.#tables.closeLogs(id);
-    }
-    this.#flushPartials(id);
-  }
-
-  #flushPartials(id: string): void {
-    const row = this.#tables.get(id);
-    if (!row || (row.stdout_partial === "" && row.stderr_partial === "")) return;
-    this.#tables.appendOutput(
-      row,
-      { stdout: "", stderr: "", stdoutOffset: row.stdout_offset, stderrOffset: row.stderr_offset },
-      { stdout: true, stderr: true },
-      this.#now(),
-    );
-    this.#tables.closeLogs(id);
-  }
-
-  #view(row: TaskRow): TaskView {
-    const end = row.ended_at ?? (row.started_at === null ? null : this.#now());
-    return {
-      task_id: row.id,
-      name: row.name,
-      state: row.state,
-      origin: row.origin,
-      language: row.language,
-      command:
-        row.command.length > COMMAND_DISPLAY_CHARS
-          ? `${row.command.slice(0, COMMAND_DISPLAY_CHARS)}…`
-          : row.command,
-      parent_task_id: row.parent_id,
-      resumed_from: row.resumed_from,
-      metadata: parseMetadata(row.metadata),
-      exit_code: row.exit_code,
-      reason: row.reason,
-      timeout_seconds: row.timeout_ms / 1000,
-      created_at: iso(row.created_at) as string,
-      started_at: iso(row.started_at),
-      ended_at: iso(row.ended_at),
-      updated_at: iso(row.updated_at) as string,
-      duration_ms: row.started_at === null || end === null ? null : Math.max(0, end - row.started_at),
-      log: { lines: row.line_count, stored_bytes: row.stored_bytes, dropped_lines: row.dropped_lines },
-    };
-  }
-}
-
-const sizer = new TextEncoder();
-function utf8Size(text: string): number {
-  return sizer.encode(text).length;
-}
-
-/** Joins lines, keeping whole lines from the head and tail when over `capBytes`. */
-function capLines(
-  lines: string[],
-  capBytes: number,
-  droppedBytes: number,
-): { text: string; truncated: boolean } {
-  const sizes = lines.map((l) => utf8Size(l) + 1);
-  const total = sizes.reduce((a, b) => a + b, 0);
-  const prefix =
-    droppedBytes > 0 ? `[... ${droppedBytes} earlier bytes were dropped from the task log ...]\n` : "";
-  if (total <= capBytes) return { text: prefix + lines.join("\n"), truncated: droppedBytes > 0 };
-  const half = Math.floor(capBytes / 2);
-  let headEnd = 0;
-  let used = 0;
-  while (headEnd < lines.length && used + (sizes[headEnd] ?? 0) <= half) used += sizes[headEnd++] ?? 0;
-  let tailStart = lines.length;
-  used = 0;
-  while (tailStart > headEnd && used + (sizes[tailStart - 1] ?? 0) <= half) used += sizes[--tailStart] ?? 0;
-  const omitted = lines.slice(headEnd, tailStart).reduce((a, l) => a + utf8Size(l) + 1, 0);
-  const marker = `[... ${omitted} bytes omitted; read the rest with task_logs ...]`;
-  return {
-    text: prefix + [...lines.slice(0, headEnd), marker, ...lines.slice(tailStart)].join("\n"),
-    truncated: true,
-  };
 }

@@ -1,11 +1,12 @@
 /**
- * Task storage in the workspace Durable Object's SQLite.
+ * Task storage in the workspace Durable Object's SQLite: the `tasks` table. Task output
+ * (the `task_logs` table and the log columns of `tasks`) is log-store.ts.
  *
- * Durability contract
+ * Durability contract (for both files)
  * - Every fact about a task lives in these tables; nothing per task lives in instance
  *   memory, so eviction, restarts and new sessions lose nothing. What the sandbox has
  *   produced but we have not yet read is re-read from the stored byte offsets.
- * - Each write below is a single synchronous SQL batch: a Durable Object never
+ * - Each write method is a single synchronous SQL batch: a Durable Object never
  *   interleaves another request inside one, so a state change, its log lines and the
  *   new offsets land together or not at all.
  * - States only move forward: `queued` → `running` → a terminal state (see types.ts).
@@ -19,25 +20,20 @@
  *         logs_open, stdout_offset, stderr_offset, stdout_partial, stderr_partial,
  *         line_count, first_line, stored_bytes, dropped_lines, dropped_bytes,
  *         mcp_status, mcp_result)
- *   task_logs(task_id, n, stream, text, at) PK (task_id, n) — one row per output line.
- * `seq` orders tasks (newest first) and is what list cursors encode. Line numbers `n`
- * count from 0 for the task's whole life and are never reused, so offsets stay valid
- * after old lines are dropped.
+ *   task_logs(task_id, n, stream, text, at) — see log-store.ts.
+ * `seq` orders tasks (newest first) and is what list cursors encode. `logs_open` is 1
+ * while a task's output may still grow, which keeps it watched after it has finished.
  *
  * Caps
- * - Stored log per task: `logLimitBytes` (TASK_LOG_LIMIT_BYTES, default 1 MB), counting
- *   UTF-8 bytes plus one per line. The oldest lines are dropped first; the counts of
- *   dropped lines and bytes are kept and readers are shown a marker for them.
- * - One line holds at most min(16 KiB, limit/4); longer output is split.
+ * - Stored log per task and per line: see log-store.ts.
  * - Finished tasks and their logs are deleted TASK_RETENTION_SECONDS after they end.
  */
 import type { Language } from "../shared/sandbox-schema.ts";
 import {
   ACTIVE_STATES,
   type ChildCounts,
-  type LogLine,
-  type LogStream,
   type McpOutcome,
+  type TaskLaunch,
   type TaskMetadata,
   type TaskOrigin,
   type TaskSpec,
@@ -78,51 +74,13 @@ export interface TaskRow extends Record<string, SqlStorageValue> {
   mcp_result: string | null;
 }
 
-interface LogRow extends Record<string, SqlStorageValue> {
-  n: number;
-  stream: LogStream;
-  text: string;
-}
-
-const MAX_LINE_BYTES = 16 * 1024;
 const ACTIVE_SQL = `(${ACTIVE_STATES.map((s) => `'${s}'`).join(",")})`;
-const encoder = new TextEncoder();
-
-export function utf8Length(text: string): number {
-  return encoder.encode(text).length;
-}
-
-/** Splits `text` into pieces of at most `maxBytes` UTF-8 bytes (never inside a character). */
-export function splitLong(text: string, maxBytes: number): string[] {
-  if (utf8Length(text) <= maxBytes) return [text];
-  const out: string[] = [];
-  let current = "";
-  let bytes = 0;
-  for (const ch of text) {
-    const size = utf8Length(ch);
-    if (bytes + size > maxBytes && current !== "") {
-      out.push(current);
-      current = "";
-      bytes = 0;
-    }
-    current += ch;
-    bytes += size;
-  }
-  if (current !== "") out.push(current);
-  return out;
-}
 
 export class TaskTables {
   readonly #sql: SqlStorage;
-  readonly #logLimitBytes: number;
 
-  constructor(sql: SqlStorage, logLimitBytes: number) {
+  constructor(sql: SqlStorage) {
     this.#sql = sql;
-    this.#logLimitBytes = logLimitBytes;
-  }
-
-  get lineLimitBytes(): number {
-    return Math.min(MAX_LINE_BYTES, Math.floor(this.#logLimitBytes / 4));
   }
 
   migrate(): void {
@@ -141,9 +99,6 @@ export class TaskTables {
       dropped_bytes INTEGER NOT NULL DEFAULT 0, mcp_status TEXT, mcp_result TEXT)`);
     this.#sql.exec("CREATE INDEX IF NOT EXISTS tasks_by_parent ON tasks (parent_id, seq)");
     this.#sql.exec("CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state, seq)");
-    this.#sql.exec(`CREATE TABLE IF NOT EXISTS task_logs (
-      task_id TEXT NOT NULL, n INTEGER NOT NULL, stream TEXT NOT NULL,
-      text TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (task_id, n)) WITHOUT ROWID`);
   }
 
   insert(spec: TaskSpec, command: string, now: number): void {
@@ -185,6 +140,14 @@ export class TaskTables {
     return this.#sql
       .exec<TaskRow>(`SELECT * FROM tasks WHERE state IN ${ACTIVE_SQL} OR logs_open = 1 ORDER BY seq`)
       .toArray();
+  }
+
+  /** Every direct child of a task, finished or not. */
+  childIds(id: string): string[] {
+    return this.#sql
+      .exec<{ id: string }>("SELECT id FROM tasks WHERE parent_id = ?", id)
+      .toArray()
+      .map((r) => r.id);
   }
 
   /** Non-terminal direct children of a task. */
@@ -243,6 +206,21 @@ export class TaskTables {
       )
       .toArray();
     return { rows: rows.slice(0, limit), more: rows.length > limit };
+  }
+
+  /** Records the command a queued task runs and any settings its launch replaces. */
+  setLaunch(id: string, launch: TaskLaunch): void {
+    this.#sql.exec("UPDATE tasks SET command = ? WHERE id = ?", launch.command, id);
+    if (launch.settings) {
+      const { timeoutMs, language, name } = launch.settings;
+      this.#sql.exec(
+        "UPDATE tasks SET timeout_ms = ?, language = ?, name = ? WHERE id = ?",
+        timeoutMs,
+        language,
+        name,
+        id,
+      );
+    }
   }
 
   markRunning(id: string, processId: string, now: number): boolean {
@@ -307,146 +285,6 @@ export class TaskTables {
       now,
       id,
     );
-  }
-
-  /**
-   * Appends output read from the sandbox: complete lines are stored, an unterminated
-   * tail is kept as the stream's partial line (flushed when `flush` is set). Offsets move
-   * with the lines, so nothing is read twice or skipped.
-   */
-  appendOutput(
-    row: TaskRow,
-    chunks: { stdout: string; stderr: string; stdoutOffset: number; stderrOffset: number },
-    flush: { stdout: boolean; stderr: boolean },
-    now: number,
-  ): void {
-    const partial = { stdout: row.stdout_partial, stderr: row.stderr_partial };
-    const lines: Array<{ stream: LogStream; text: string }> = [];
-    for (const stream of ["stdout", "stderr"] as const) {
-      const text = partial[stream] + chunks[stream];
-      const pieces = text.split("\n");
-      let rest = pieces.pop() ?? "";
-      if (flush[stream] && rest !== "") {
-        pieces.push(rest);
-        rest = "";
-      }
-      for (const piece of pieces) {
-        for (const part of splitLong(piece.replace(/\r$/, ""), this.lineLimitBytes)) {
-          lines.push({ stream, text: part });
-        }
-      }
-      // An endless line without a newline is stored in slices rather than held forever.
-      while (utf8Length(rest) > this.lineLimitBytes) {
-        const [head, ...tail] = splitLong(rest, this.lineLimitBytes);
-        lines.push({ stream, text: head ?? "" });
-        rest = tail.join("");
-      }
-      partial[stream] = rest;
-    }
-
-    let n = row.line_count;
-    let bytes = row.stored_bytes;
-    for (const line of lines) {
-      this.#sql.exec(
-        "INSERT INTO task_logs (task_id, n, stream, text, at) VALUES (?, ?, ?, ?, ?)",
-        row.id,
-        n,
-        line.stream,
-        line.text,
-        now,
-      );
-      n += 1;
-      bytes += utf8Length(line.text) + 1;
-    }
-    this.#sql.exec(
-      `UPDATE tasks SET stdout_offset = ?, stderr_offset = ?, stdout_partial = ?, stderr_partial = ?,
-         line_count = ?, stored_bytes = ?, last_seen_at = ?, updated_at = ?
-       WHERE id = ?`,
-      chunks.stdoutOffset,
-      chunks.stderrOffset,
-      partial.stdout,
-      partial.stderr,
-      n,
-      bytes,
-      now,
-      lines.length > 0 ? now : row.updated_at,
-      row.id,
-    );
-    if (bytes > this.#logLimitBytes) this.#dropOldest(row.id, bytes - this.#logLimitBytes);
-  }
-
-  /** Deletes the oldest lines until at least `excess` bytes are freed. */
-  #dropOldest(id: string, excess: number): void {
-    let freed = 0;
-    let lines = 0;
-    let last = -1;
-    const rows = this.#sql.exec<{ n: number; b: number }>(
-      "SELECT n, length(CAST(text AS BLOB)) + 1 AS b FROM task_logs WHERE task_id = ? ORDER BY n",
-      id,
-    );
-    for (const r of rows) {
-      freed += r.b;
-      lines += 1;
-      last = r.n;
-      if (freed >= excess) break;
-    }
-    if (last < 0) return;
-    this.#sql.exec("DELETE FROM task_logs WHERE task_id = ? AND n <= ?", id, last);
-    this.#sql.exec(
-      `UPDATE tasks SET first_line = ?, stored_bytes = stored_bytes - ?,
-         dropped_lines = dropped_lines + ?, dropped_bytes = dropped_bytes + ?
-       WHERE id = ?`,
-      last + 1,
-      freed,
-      lines,
-      freed,
-      id,
-    );
-  }
-
-  /** Stored lines from `offset` on, at most `limit` lines and about `maxBytes` bytes. */
-  lines(
-    id: string,
-    offset: number,
-    limit: number,
-    maxBytes: number,
-    stream?: LogStream,
-  ): { lines: LogLine[]; cut: boolean } {
-    const rows = stream
-      ? this.#sql.exec<LogRow>(
-          "SELECT n, stream, text FROM task_logs WHERE task_id = ? AND n >= ? AND stream = ? ORDER BY n LIMIT ?",
-          id,
-          offset,
-          stream,
-          limit,
-        )
-      : this.#sql.exec<LogRow>(
-          "SELECT n, stream, text FROM task_logs WHERE task_id = ? AND n >= ? ORDER BY n LIMIT ?",
-          id,
-          offset,
-          limit,
-        );
-    const out: LogLine[] = [];
-    let bytes = 0;
-    for (const r of rows) {
-      bytes += utf8Length(r.text) + 1;
-      if (bytes > maxBytes && out.length > 0) return { lines: out, cut: true };
-      out.push({ n: r.n, stream: r.stream, text: r.text });
-    }
-    return { lines: out, cut: false };
-  }
-
-  /** The last `count` stored lines, oldest first. */
-  tail(id: string, count: number): LogLine[] {
-    return this.#sql
-      .exec<LogRow>(
-        "SELECT n, stream, text FROM task_logs WHERE task_id = ? ORDER BY n DESC LIMIT ?",
-        id,
-        count,
-      )
-      .toArray()
-      .reverse()
-      .map((r) => ({ n: r.n, stream: r.stream, text: r.text }));
   }
 
   /** Deletes finished tasks (and their logs) that ended before `cutoff`. */
