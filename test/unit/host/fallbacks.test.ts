@@ -2,7 +2,7 @@
  * The other ways the host can run: rlimits instead of cgroups, as an unprivileged user
  * (bubblewrap builds a user namespace), and the explicit unsafe mode.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chownSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -86,65 +86,88 @@ describe("unsafe mode and missing bubblewrap", () => {
 });
 
 const isRoot = process.getuid?.() === 0;
+const UNPRIVILEGED_UID = 47_123;
+const HOST_MAIN = join(import.meta.dirname, "../../../host/src/main.ts");
 
-describe.skipIf(!isRoot)("host running as an unprivileged user", () => {
-  const uid = 47_123;
-  let child: ChildProcess | undefined;
-  let root = "";
-  afterAll(() => {
-    child?.kill("SIGTERM");
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
+/**
+ * The unprivileged host must be able to read the checkout. A clone inside a private
+ * directory (mode 0700, as mktemp makes them) is unreadable to any other uid; there the
+ * scenario cannot be set up, so it is skipped rather than reported as a host failure.
+ */
+function readableBy(uid: number, path: string): boolean {
+  const r = spawnSync("setpriv", [
+    `--reuid=${uid}`,
+    `--regid=${uid}`,
+    "--clear-groups",
+    "--",
+    "test",
+    "-r",
+    path,
+  ]);
+  return r.status === 0;
+}
 
-  it(
-    "isolates with a user namespace and enforces limits with rlimits",
-    async () => {
-      root = mkdtempSync(join(tmpdir(), "codemode-user-host-"));
-      chownSync(root, uid, uid);
-      const secret = randomBytes(16).toString("hex");
-      const port = 20_000 + Math.floor(Math.random() * 20_000);
-      const main = join(import.meta.dirname, "../../../host/src/main.ts");
-      child = spawn(
-        "setpriv",
-        [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--", process.execPath, main],
-        {
-          env: {
-            PATH: process.env.PATH,
-            SANDBOX_HOST_SECRET: secret,
-            SANDBOX_HOST_PORT: String(port),
-            SANDBOX_HOST_ROOT: join(root, "data"),
-            SANDBOX_HOST_MAX_PROCESSES: "64",
+describe.skipIf(!isRoot || !readableBy(UNPRIVILEGED_UID, HOST_MAIN))(
+  "host running as an unprivileged user",
+  () => {
+    const uid = UNPRIVILEGED_UID;
+    let child: ChildProcess | undefined;
+    let root = "";
+    afterAll(() => {
+      child?.kill("SIGTERM");
+      if (root) rmSync(root, { recursive: true, force: true });
+    });
+
+    it(
+      "isolates with a user namespace and enforces limits with rlimits",
+      async () => {
+        root = mkdtempSync(join(tmpdir(), "codemode-user-host-"));
+        chownSync(root, uid, uid);
+        const secret = randomBytes(16).toString("hex");
+        const port = 20_000 + Math.floor(Math.random() * 20_000);
+        const main = HOST_MAIN;
+        child = spawn(
+          "setpriv",
+          [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--", process.execPath, main],
+          {
+            env: {
+              PATH: process.env.PATH,
+              SANDBOX_HOST_SECRET: secret,
+              SANDBOX_HOST_PORT: String(port),
+              SANDBOX_HOST_ROOT: join(root, "data"),
+              SANDBOX_HOST_MAX_PROCESSES: "64",
+            },
+            stdio: ["ignore", "pipe", "pipe"],
           },
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
-      let output = "";
-      child.stdout?.on("data", (d: Buffer) => {
-        output += d.toString();
-      });
-      child.stderr?.on("data", (d: Buffer) => {
-        output += d.toString();
-      });
-      const deadline = Date.now() + 20_000;
-      while (!output.includes("listening")) {
-        if (Date.now() > deadline || child.exitCode !== null)
-          throw new Error(`host did not start:\n${output}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(output).toContain("isolation: bubblewrap");
-      const backend = new LocalSandboxBackend({ url: `http://127.0.0.1:${port}`, secret });
-      const ws = { id: "user-mode" };
-      const net = await backend.exec(ws, "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; id -u", opts);
-      expect(net.stdout).toBe("lo\n1000\n");
-      await backend.runCode(ws, "x = 41", "python", opts);
-      expect((await backend.runCode(ws, "print(x + 1)", "python", opts)).stdout).toBe("42\n");
-      const bomb = await backend.exec(ws, `python3 -c '${FORK_LOOP}'`, opts);
-      expect(bomb.stdout).toMatch(/^stopped \d+ 11/);
-      const mem = await backend.runCode(ws, "b = bytearray(2 * 1024**3)", "python", opts);
-      expect(mem.error?.name).toBe("MemoryError");
-      await backend.writeFile(ws, "f.txt", new TextEncoder().encode("hi"));
-      expect((await backend.exec(ws, "cat f.txt; echo more >> f.txt", opts)).stdout).toBe("hi");
-    },
-    T,
-  );
-});
+        );
+        let output = "";
+        child.stdout?.on("data", (d: Buffer) => {
+          output += d.toString();
+        });
+        child.stderr?.on("data", (d: Buffer) => {
+          output += d.toString();
+        });
+        const deadline = Date.now() + 20_000;
+        while (!output.includes("listening")) {
+          if (Date.now() > deadline || child.exitCode !== null)
+            throw new Error(`host did not start:\n${output}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(output).toContain("isolation: bubblewrap");
+        const backend = new LocalSandboxBackend({ url: `http://127.0.0.1:${port}`, secret });
+        const ws = { id: "user-mode" };
+        const net = await backend.exec(ws, "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; id -u", opts);
+        expect(net.stdout).toBe("lo\n1000\n");
+        await backend.runCode(ws, "x = 41", "python", opts);
+        expect((await backend.runCode(ws, "print(x + 1)", "python", opts)).stdout).toBe("42\n");
+        const bomb = await backend.exec(ws, `python3 -c '${FORK_LOOP}'`, opts);
+        expect(bomb.stdout).toMatch(/^stopped \d+ 11/);
+        const mem = await backend.runCode(ws, "b = bytearray(2 * 1024**3)", "python", opts);
+        expect(mem.error?.name).toBe("MemoryError");
+        await backend.writeFile(ws, "f.txt", new TextEncoder().encode("hi"));
+        expect((await backend.exec(ws, "cat f.txt; echo more >> f.txt", opts)).stdout).toBe("hi");
+      },
+      T,
+    );
+  },
+);
