@@ -150,14 +150,6 @@ export class TaskTables {
       .map((r) => r.id);
   }
 
-  /** Non-terminal direct children of a task. */
-  activeChildren(id: string): string[] {
-    return this.#sql
-      .exec<{ id: string }>(`SELECT id FROM tasks WHERE parent_id = ? AND state IN ${ACTIVE_SQL}`, id)
-      .toArray()
-      .map((r) => r.id);
-  }
-
   childCounts(id: string): ChildCounts {
     const counts: ChildCounts = {
       total: 0,
@@ -271,10 +263,6 @@ export class TaskTables {
 
   closeLogs(id: string): void {
     this.#sql.exec("UPDATE tasks SET logs_open = 0 WHERE id = ?", id);
-  }
-
-  seen(id: string, now: number): void {
-    this.#sql.exec("UPDATE tasks SET last_seen_at = ? WHERE id = ?", now, id);
   }
 
   storeMcpOutcome(id: string, outcome: McpOutcome, now: number): void {
