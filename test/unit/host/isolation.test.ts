@@ -147,15 +147,16 @@ describe("local host isolation", () => {
       "ln -s / root; ln -s /etc/hostname host; ln -s /nonexistent-dir/f dangling",
       opts,
     );
+    // One at a time: a rejection that is not awaited yet would surface as unhandled.
     for (const op of [
-      t.backend.readFile(ws, "root/etc/hostname"),
-      t.backend.readFile(ws, "host"),
-      t.backend.listFiles(ws, "root", true),
-      t.backend.stat(ws, "root/etc"),
-      t.backend.writeFile(ws, "host", new TextEncoder().encode("pwned")),
-      t.backend.mkdir(ws, "root/tmp/evil"),
+      () => t.backend.readFile(ws, "root/etc/hostname"),
+      () => t.backend.readFile(ws, "host"),
+      () => t.backend.listFiles(ws, "root", true),
+      () => t.backend.stat(ws, "root/etc"),
+      () => t.backend.writeFile(ws, "host", new TextEncoder().encode("pwned")),
+      () => t.backend.mkdir(ws, "root/tmp/evil"),
     ]) {
-      await expect(op).rejects.toMatchObject({ code: "PATH_OUTSIDE_WORKSPACE" });
+      await expect(op()).rejects.toMatchObject({ code: "PATH_OUTSIDE_WORKSPACE" });
     }
     await expect(t.backend.writeFile(ws, "dangling", new Uint8Array([1]))).rejects.toMatchObject({
       code: "PATH_OUTSIDE_WORKSPACE",
