@@ -2,9 +2,11 @@
  * The seam between commands and the server. Commands call tools through a `ToolClient`;
  * the real one speaks MCP (mcp-client.ts), tests pass a scripted fake. `call` adds the
  * typing: arguments checked against the tool's input schema at compile time, and the
- * result parsed with its output schema at run time.
+ * result parsed with its output schema at run time. Both schemas are the server's own
+ * (src/mcp/schemas).
  */
 import type { z } from "zod";
+import type { ToolContract } from "../../src/mcp/schemas/contract.ts";
 import type { CliConfig } from "./config.ts";
 import { CliError, ToolError } from "./errors.ts";
 
@@ -28,13 +30,6 @@ export interface ToolClient {
 /** Opens a client for a resolved configuration. */
 export type Connector = (config: CliConfig) => Promise<ToolClient>;
 
-/** A tool as the CLI knows it: the server's name and zod schemas. */
-export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
-  name: string;
-  input: I;
-  output: O;
-}
-
 export interface Called<T> {
   /** The result, parsed with the tool's output schema. */
   value: T;
@@ -45,7 +40,7 @@ export interface Called<T> {
 /** Calls a tool; an `isError` answer becomes a ToolError carrying the server's text. */
 export async function call<I extends z.ZodObject, O extends z.ZodObject>(
   client: ToolClient,
-  tool: ToolSpec<I, O>,
+  tool: ToolContract<I, O>,
   args: z.input<I>,
   options?: CallOptions,
 ): Promise<Called<z.infer<O>>> {

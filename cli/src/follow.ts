@@ -4,10 +4,12 @@
  * goes through the same MCP session, so it also follows a task in an unnamed workspace
  * started by the same command (`task start --follow`).
  */
+
+import { taskLogs, taskStatus } from "../../src/mcp/schemas/tasks.ts";
+import type { LogPage } from "../../src/tasks/types.ts";
 import { type Called, call, type ToolClient } from "./client.ts";
 import type { Io } from "./io.ts";
-import { type LogPageValue, printLogPage } from "./log-output.ts";
-import { taskLogs, taskStatus } from "./schemas.ts";
+import { printLogPage } from "./log-output.ts";
 import { finalNote, taskExitCode } from "./task-view.ts";
 
 /** Between polls while the task runs and has no new output. */
@@ -30,7 +32,7 @@ export async function followTask(
 ): Promise<number> {
   let offset = options.offset;
   for (;;) {
-    const page: Called<LogPageValue> = await call(client, taskLogs, {
+    const page: Called<LogPage> = await call(client, taskLogs, {
       task_id: taskId,
       offset,
       limit: PAGE_LINES,

@@ -3,16 +3,14 @@
  * exception's traceback and the server's notes (timeout, truncation) on stderr, and an
  * exit status a shell script can test.
  */
-import type { z } from "zod";
+
+import type { ExecuteCodeOutput, RunFileOutput } from "../../src/mcp/schemas/run.ts";
 import { EXIT } from "./errors.ts";
 import { line } from "./format.ts";
 import type { Io } from "./io.ts";
-import type { executeCode, runFile } from "./schemas.ts";
 
-type ExecResult = z.infer<(typeof executeCode)["output"]>;
-type RunResult = z.infer<(typeof runFile)["output"]>;
 /** Fields both results have, plus execute_code's extras when present. */
-export type RunLike = RunResult | ExecResult;
+export type RunLike = RunFileOutput | ExecuteCodeOutput;
 
 export function printRun(io: Io, run: RunLike): void {
   io.stdout(run.stdout);

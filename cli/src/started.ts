@@ -1,9 +1,11 @@
 /** Shared by `task start` and `task resume`: report the new task, then maybe follow it. */
+
+import type { StartedTask } from "../../src/mcp/schemas/tasks.ts";
 import type { Called, ToolClient } from "./client.ts";
 import { printJson } from "./command.ts";
 import { followTask } from "./follow.ts";
 import type { Io } from "./io.ts";
-import { formatStarted, type StartedTask } from "./task-view.ts";
+import { formatStarted } from "./task-view.ts";
 
 export async function reportStarted(
   io: Io,

@@ -5,10 +5,11 @@
  */
 import type { ParseArgsOptionsConfig } from "node:util";
 import type { z } from "zod";
+import type { StartTaskInput } from "../../src/mcp/schemas/tasks.ts";
+import { Language } from "../../src/shared/sandbox-schema.ts";
 import { parseSeconds } from "./args.ts";
 import { UsageError } from "./errors.ts";
 import type { Io } from "./io.ts";
-import { Language, type startTask } from "./schemas.ts";
 import { readSource } from "./source.ts";
 
 export const RUN_OPTIONS = {
@@ -31,7 +32,7 @@ export interface RunValues {
   timeout?: string | undefined;
 }
 
-type StartInput = z.input<(typeof startTask)["input"]>;
+type StartInput = z.input<typeof StartTaskInput>;
 export type RunRequest = Pick<
   StartInput,
   "code" | "language" | "command" | "path" | "args" | "name" | "timeout_seconds"

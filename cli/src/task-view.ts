@@ -1,12 +1,9 @@
 /** How tasks look in the terminal, and what a finished task means as an exit status. */
-import type { z } from "zod";
+
+import type { StartedTask } from "../../src/mcp/schemas/tasks.ts";
+import type { TaskStatus, TaskView } from "../../src/tasks/types.ts";
 import { EXIT } from "./errors.ts";
 import { firstLine, formatDuration, keyValues, table } from "./format.ts";
-import type { listTasks, startTask, taskStatus } from "./schemas.ts";
-
-type TaskStatus = z.infer<(typeof taskStatus)["output"]>;
-type TaskView = z.infer<(typeof listTasks)["output"]>["tasks"][number];
-export type StartedTask = z.infer<(typeof startTask)["output"]>;
 
 export function formatStatus(task: TaskStatus): string {
   const counts = task.children;

@@ -20,6 +20,7 @@ import type {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
 import { AppError, asAppError } from "../errors/app-error.ts";
+import type { ToolContract } from "./schemas/contract.ts";
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -32,16 +33,15 @@ export interface ToolOutput<O> {
   isError?: boolean;
 }
 
-export interface ToolDefinition<Deps, I extends z.ZodObject, O extends z.ZodObject> {
-  name: string;
+/** A tool's contract (name and schemas, shared with the CLI) plus what only the server needs. */
+export interface ToolDefinition<Deps, I extends z.ZodObject, O extends z.ZodObject>
+  extends ToolContract<I, O> {
   title: string;
   /** Written for a model: what it does, when to use it, what comes back. */
   description: string;
   annotations: Required<
     Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint" | "openWorldHint">
   >;
-  input: I;
-  output: O;
   handler: (args: z.infer<I>, deps: Deps, extra: ToolExtra) => Promise<ToolOutput<z.infer<O>>>;
   /** Present when the tool can also run as an MCP task. */
   task?: ToolTaskSupport<Deps, I>;

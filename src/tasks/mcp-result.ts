@@ -73,7 +73,7 @@ function diagnostics(task: TaskView) {
   }
 }
 
-/** The run-result fields (see src/mcp/tools/shared.ts) of a finished process task. */
+/** The run-result fields (see src/mcp/schemas/run.ts) of a finished process task. */
 export function runFields(task: TaskView, output: TaskOutput) {
   return {
     success: task.state === "completed",

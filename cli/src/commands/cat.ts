@@ -1,9 +1,9 @@
 import { Buffer } from "node:buffer";
+import { readFile } from "../../../src/mcp/schemas/files.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";
 import { type Command, printJson, withClient } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { readFile } from "../schemas.ts";
 
 const NAME = "cat";
 

@@ -1,9 +1,10 @@
+import { executeCode } from "../../../src/mcp/schemas/run.ts";
+import { Language } from "../../../src/shared/sandbox-schema.ts";
 import { parseCommandArgs, parseSeconds } from "../args.ts";
 import { call } from "../client.ts";
 import { type Command, printJson, withClient } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { printRun, runExitCode } from "../run-output.ts";
-import { executeCode, Language } from "../schemas.ts";
 import { readSource, waitFor } from "../source.ts";
 
 const NAME = "exec";

@@ -1,8 +1,8 @@
+import { workspaceInfo } from "../../../src/mcp/schemas/workspace.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";
 import { type Command, printJson, withClient } from "../command.ts";
 import { keyValues } from "../format.ts";
-import { workspaceInfo } from "../schemas.ts";
 
 export const infoCommand: Command = {
   name: "info",

@@ -1,9 +1,9 @@
+import { listFiles } from "../../../src/mcp/schemas/files.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";
 import { type Command, printJson, withClient } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { table } from "../format.ts";
-import { listFiles } from "../schemas.ts";
 
 const NAME = "ls";
 

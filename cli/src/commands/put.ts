@@ -1,10 +1,10 @@
 import { Buffer } from "node:buffer";
 import { basename } from "node:path";
+import { writeFile } from "../../../src/mcp/schemas/files.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";
 import { type Command, printJson, withClient } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { writeFile } from "../schemas.ts";
 import { warnIfUnnamed } from "../workspace-hint.ts";
 
 const NAME = "put";

@@ -1,8 +1,8 @@
+import { resetWorkspace } from "../../../src/mcp/schemas/workspace.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";
 import { type Command, printJson, withClient } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { resetWorkspace } from "../schemas.ts";
 
 const NAME = "reset";
 

@@ -1,8 +1,8 @@
+import { deleteFile } from "../../../src/mcp/schemas/files.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";
 import { type Command, printJson, withClient } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { deleteFile } from "../schemas.ts";
 
 const NAME = "rm";
 

@@ -1,9 +1,9 @@
+import { runFile } from "../../../src/mcp/schemas/run.ts";
 import { parseCommandArgs, parseSeconds } from "../args.ts";
 import { call } from "../client.ts";
 import { type Command, printJson, withClient } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { printRun, runExitCode } from "../run-output.ts";
-import { runFile } from "../schemas.ts";
 import { waitFor } from "../source.ts";
 
 const NAME = "run";

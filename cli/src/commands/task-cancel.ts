@@ -1,8 +1,8 @@
+import { cancelTask } from "../../../src/mcp/schemas/tasks.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";
 import { type Command, printJson, withClient } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { cancelTask } from "../schemas.ts";
 
 const NAME = "task cancel";
 

@@ -1,8 +1,9 @@
+import { listTasks } from "../../../src/mcp/schemas/tasks.ts";
+import { TaskState } from "../../../src/tasks/types.ts";
 import { parseCommandArgs, parseCount } from "../args.ts";
 import { call } from "../client.ts";
 import { type Command, printJson, withClient } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { listTasks, TaskState } from "../schemas.ts";
 import { formatTaskList } from "../task-view.ts";
 
 const NAME = "task list";

@@ -1,10 +1,11 @@
+import { taskLogs } from "../../../src/mcp/schemas/tasks.ts";
+import { LogStream } from "../../../src/tasks/types.ts";
 import { parseCommandArgs, parseCount } from "../args.ts";
 import { call } from "../client.ts";
 import { type Command, printJson, withClient } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { followTask } from "../follow.ts";
 import { printLogPage } from "../log-output.ts";
-import { LogStream, taskLogs } from "../schemas.ts";
 
 const NAME = "task logs";
 

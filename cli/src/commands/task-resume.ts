@@ -1,8 +1,8 @@
+import { resumeTask } from "../../../src/mcp/schemas/tasks.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";
 import { type Command, withClient } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { resumeTask } from "../schemas.ts";
 import { reportStarted } from "../started.ts";
 import { RUN_HELP, RUN_OPTIONS, runRequest } from "../task-run.ts";
 

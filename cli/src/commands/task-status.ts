@@ -1,8 +1,8 @@
+import { taskStatus } from "../../../src/mcp/schemas/tasks.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";
 import { type Command, printJson, withClient } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { taskStatus } from "../schemas.ts";
 import { formatStatus } from "../task-view.ts";
 
 const NAME = "task status";

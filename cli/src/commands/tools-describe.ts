@@ -1,8 +1,8 @@
+import { describeTool } from "../../../src/mcp/schemas/codemode.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";
 import { type Command, printJson, withClient } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { describeTool } from "../schemas.ts";
 
 const NAME = "tools describe";
 

@@ -1,9 +1,9 @@
+import { searchTools } from "../../../src/mcp/schemas/codemode.ts";
 import { parseCommandArgs, parseCount } from "../args.ts";
 import { call } from "../client.ts";
 import { type Command, printJson, withClient } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { firstLine, table } from "../format.ts";
-import { searchTools } from "../schemas.ts";
 
 const NAME = "tools search";
 

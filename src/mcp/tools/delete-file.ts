@@ -1,25 +1,14 @@
-import { z } from "zod";
 import { AppError } from "../../errors/app-error.ts";
 import type { ToolDeps } from "../deps.ts";
+import { deleteFile } from "../schemas/files.ts";
 import { defineTool } from "../tool-kit.ts";
 
-const input = z.object({
-  path: z
-    .string()
-    .min(1)
-    .describe("Workspace file or directory to delete (directories are removed recursively)"),
-});
-
-const output = z.object({ path: z.string(), deleted: z.literal(true) });
-
 export const deleteFileTool = defineTool<ToolDeps>()({
-  name: "delete_file",
+  ...deleteFile,
   title: "Delete a workspace file",
   description:
     "Delete a file or directory (recursively) under /workspace. The workspace root itself cannot be deleted; use reset_workspace for that.",
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  input,
-  output,
   handler: async (args, deps) => {
     const stat = await deps.sandbox.stat(deps.workspace.ref, args.path);
     if (!stat) throw new AppError("FILE_NOT_FOUND", `No such file: ${args.path}`);

@@ -1,62 +1,17 @@
-import { z } from "zod";
 import { usesCodemode } from "../../codemode/service.ts";
-import { type Image, Language } from "../../shared/sandbox-schema.ts";
+import type { Image } from "../../shared/sandbox-schema.ts";
 import { runWithSoftTimeout } from "../../tasks/tool-tasks.ts";
-import { TaskState } from "../../tasks/types.ts";
 import type { ToolDeps } from "../deps.ts";
+import { executeCode } from "../schemas/run.ts";
 import { defineTool } from "../tool-kit.ts";
-import {
-  execResult,
-  RunResultFields,
-  resolveTimeoutMs,
-  terminationDiagnostics,
-  timeoutSeconds,
-} from "./shared.ts";
-
-const input = z.object({
-  code: z.string().min(1).describe("The program to run."),
-  language: Language.describe(
-    "python, javascript and typescript run in a persistent context (variables and imports survive between calls, like a notebook); bash runs a fresh shell in /workspace.",
-  ),
-  timeout_seconds: timeoutSeconds,
-  reset_context: z
-    .boolean()
-    .optional()
-    .describe("Discard the language's persistent context (all variables) before running."),
-  background_after_seconds: z
-    .number()
-    .positive()
-    .optional()
-    .describe(
-      "Soft timeout: if the run takes longer than this, return the output so far and a task_id, and let it continue as a task (follow it with task_status / task_logs). Keep it under about 50 s: most clients give up on a call after 60 s. The code then runs as a separate process, without the persistent context, under the task time limit.",
-    ),
-});
-
-const output = z.object({
-  ...RunResultFields,
-  result: z.string().optional().describe("text form of the value of a trailing expression"),
-  images: z.number().int().describe("number of images (plots) returned as image content"),
-  context_reset: z
-    .boolean()
-    .describe("the persistent context was lost or reset and started fresh for this run"),
-  task: z
-    .object({
-      task_id: z.string(),
-      state: TaskState,
-      backgrounded: z.boolean().describe("true when the run is still going as a task"),
-    })
-    .optional()
-    .describe("present when the run was started as a task (background_after_seconds or an MCP task)"),
-});
+import { execResult, resolveTimeoutMs, terminationDiagnostics } from "./shared.ts";
 
 export const executeCodeTool = defineTool<ToolDeps>()({
-  name: "execute_code",
+  ...executeCode,
   title: "Execute code",
   description:
     "Run Python, JavaScript, TypeScript or bash in this workspace's isolated sandbox (no network; files under /workspace persist between calls). Python/JS/TS keep variables between calls like a notebook, and the value of a trailing expression is returned as `result`. matplotlib figures come back as images. Output per stream is capped: head and tail are kept and the full text is saved to a file named in `full_output` (read it with read_file). On timeout the run is killed, partial output is returned, and the next call works normally. For work longer than a few minutes use start_task. When upstream MCP servers are configured, code can call their tools as `await codemode.<server>.<tool>(args)` (JavaScript/TypeScript) or `codemode.<server>.<tool>(...)` (Python): find them with search_tools and return only what matters.",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  input,
-  output,
   handler: async (args, deps, extra) => {
     if (args.background_after_seconds !== undefined) {
       const run = await runWithSoftTimeout(args, args.background_after_seconds, deps, extra);

@@ -1,24 +1,13 @@
-import { z } from "zod";
-import { TaskPage, TaskState } from "../../tasks/types.ts";
 import type { ToolDeps } from "../deps.ts";
+import { listTasks } from "../schemas/tasks.ts";
 import { defineTool } from "../tool-kit.ts";
-import { taskId } from "./task-common.ts";
-
-const input = z.object({
-  state: TaskState.optional().describe("Only tasks in this state"),
-  parent_task_id: taskId.optional().describe("Only the children of this task"),
-  limit: z.number().int().min(1).max(100).default(20).describe("Tasks per page (1–100, default 20)"),
-  cursor: z.string().max(200).optional().describe("next_cursor from the previous page"),
-});
 
 export const listTasksTool = defineTool<ToolDeps>()({
-  name: "list_tasks",
+  ...listTasks,
   title: "List tasks",
   description:
     "List this workspace's tasks, newest first, including those started in earlier sessions on the same workspace. Filter by state or by parent_task_id (a parent's children). Pages: pass next_cursor as cursor to get older tasks; next_cursor is null on the last page.",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  input,
-  output: TaskPage,
   handler: async (args, deps) => {
     const page = await deps.tasks.list({
       state: args.state,

@@ -1,33 +1,15 @@
-import { z } from "zod";
 import { AppError } from "../../errors/app-error.ts";
 import type { ToolDeps } from "../deps.ts";
+import { readFile } from "../schemas/files.ts";
 import { defineTool } from "../tool-kit.ts";
 import { asUtf8, imageMimeType, MAX_READ_BYTES, toBase64 } from "./files.ts";
 
-const input = z.object({
-  path: z.string().min(1).describe("Workspace path, relative to /workspace or absolute under it"),
-  encoding: z
-    .enum(["utf8", "base64"])
-    .optional()
-    .describe("Force an encoding; by default text comes back as utf8 and binary as base64"),
-});
-
-const output = z.object({
-  path: z.string(),
-  size: z.number().int(),
-  encoding: z.enum(["utf8", "base64"]),
-  mime_type: z.string().optional(),
-  content: z.string().optional().describe("omitted for images, which come back as image content"),
-});
-
 export const readFileTool = defineTool<ToolDeps>()({
-  name: "read_file",
+  ...readFile,
   title: "Read a workspace file",
   description:
     "Read a file under /workspace. Text comes back as utf8, binary as base64, and images (png, jpeg, gif, webp) as image content you can see. Files over 4 MB are refused: inspect them with execute_code instead.",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  input,
-  output,
   handler: async (args, deps) => {
     const stat = await deps.sandbox.stat(deps.workspace.ref, args.path);
     if (!stat)

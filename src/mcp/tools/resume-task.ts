@@ -1,22 +1,14 @@
-import { z } from "zod";
 import type { ToolDeps } from "../deps.ts";
+import { resumeTask } from "../schemas/tasks.ts";
 import { defineTool } from "../tool-kit.ts";
-import { runFields, StartedTask, startRun, taskId, taskOptionFields } from "./task-common.ts";
-
-const input = z.object({
-  task_id: taskId.describe("The finished task to follow up"),
-  ...runFields,
-  ...taskOptionFields,
-});
+import { startRun } from "./task-common.ts";
 
 export const resumeTaskTool = defineTool<ToolDeps>()({
-  name: "resume_task",
+  ...resumeTask,
   title: "Resume a finished task",
   description:
     "Start a follow-up task after a finished one (completed, failed, cancelled, timed_out or lost): it runs in the same workspace, so it sees every file the first task wrote, and is linked to it by resumed_from (and to the same parent). Give code with a language (defaults to the original task's language), a command, or a path. Refused while the original is still queued or running.",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  input,
-  output: StartedTask,
   handler: async (args, deps) => {
     const { task_id, ...run } = args;
     // Fails with TASK_NOT_FOUND for ids outside this workspace; the workspace re-checks

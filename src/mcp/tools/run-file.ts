@@ -1,9 +1,9 @@
-import { z } from "zod";
 import { AppError } from "../../errors/app-error.ts";
 import { shellQuote } from "../../shared/workspace-path.ts";
 import type { ToolDeps } from "../deps.ts";
+import { runFile } from "../schemas/run.ts";
 import { defineTool } from "../tool-kit.ts";
-import { execResult, RunResultFields, resolveTimeoutMs, timeoutSeconds } from "./shared.ts";
+import { execResult, resolveTimeoutMs } from "./shared.ts";
 
 /** Interpreter per extension. TypeScript runs on Node's built-in type stripping. */
 const RUNNERS: Record<string, string> = {
@@ -31,22 +31,12 @@ export function commandForFile(path: string, args: string[]): string {
   return [runner, shellQuote(path), ...args.map(shellQuote)].join(" ");
 }
 
-const input = z.object({
-  path: z.string().min(1).describe("Workspace file to run, e.g. analysis.py or /workspace/scripts/build.sh"),
-  args: z.array(z.string()).max(256).optional().describe("Command-line arguments passed to the program"),
-  timeout_seconds: timeoutSeconds,
-});
-
-const output = z.object({ ...RunResultFields, path: z.string() });
-
 export const runFileTool = defineTool<ToolDeps>()({
-  name: "run_file",
+  ...runFile,
   title: "Run a workspace file",
   description:
     "Run an existing file from the workspace as a fresh process, chosen by extension: .py (python3), .js/.mjs/.cjs/.ts (node), .sh (bash). The working directory is /workspace. Returns exit code, stdout and stderr (capped like execute_code), and duration. Use write_file first to create the file.",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  input,
-  output,
   handler: async (args, deps) => {
     const timeoutMs = resolveTimeoutMs(args.timeout_seconds, deps.config);
     const stat = await deps.sandbox.stat(deps.workspace.ref, args.path);

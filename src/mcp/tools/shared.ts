@@ -1,15 +1,8 @@
-/** Pieces several tools share: timeout handling and the shape of a run's result. */
-import { z } from "zod";
-import { CodemodeCall } from "../../codemode/calls.ts";
+/** What the run tools share: timeout handling and building a run's result (src/mcp/schemas/run.ts). */
 import type { Config } from "../../config/config.ts";
 import { AppError } from "../../errors/app-error.ts";
-import { CodeError, type ExecOutcome, FullOutput, Truncation } from "../../shared/sandbox-schema.ts";
-
-export const timeoutSeconds = z
-  .number()
-  .positive()
-  .optional()
-  .describe("Kill the run after this many seconds (default 30; the server's maximum applies).");
+import type { ExecOutcome } from "../../shared/sandbox-schema.ts";
+import type { Diagnostics } from "../schemas/run.ts";
 
 /** Resolves a requested timeout against the configured default and maximum. */
 export function resolveTimeoutMs(requested: number | undefined, config: Config): number {
@@ -23,36 +16,6 @@ export function resolveTimeoutMs(requested: number | undefined, config: Config):
   }
   return Math.round(seconds * 1000);
 }
-
-export const Diagnostics = z
-  .object({
-    error_type: z.enum(["TIMEOUT", "MEMORY_LIMIT", "KILLED", "EXCEPTION", "NONZERO_EXIT"]).optional(),
-    timeout_seconds: z.number().optional(),
-    message: z.string().optional(),
-    codemode_calls: z
-      .array(CodemodeCall)
-      .optional()
-      .describe("upstream tool calls the program made (code mode), in order"),
-  })
-  .nullable();
-export type Diagnostics = z.infer<typeof Diagnostics>;
-
-/** Fields common to every run result (execute_code, run_file). */
-export const RunResultFields = {
-  success: z.boolean().describe("true when the code finished without error and exit code 0"),
-  stdout: z.string(),
-  stderr: z.string(),
-  exit_code: z
-    .number()
-    .int()
-    .nullable()
-    .describe("process exit code; null for in-context runs or when killed"),
-  error: CodeError.optional().describe("the exception raised by the code, if any"),
-  duration_ms: z.number(),
-  truncated: Truncation,
-  full_output: FullOutput.describe("where the complete output was saved when a stream was capped"),
-  diagnostics: Diagnostics,
-};
 
 export function terminationDiagnostics(
   terminated: ExecOutcome["terminated"],

@@ -1,30 +1,13 @@
-import { z } from "zod";
-import { LogPage, LogStream } from "../../tasks/types.ts";
 import type { ToolDeps } from "../deps.ts";
+import { taskLogs } from "../schemas/tasks.ts";
 import { defineTool } from "../tool-kit.ts";
-import { taskId } from "./task-common.ts";
-
-const input = z.object({
-  task_id: taskId,
-  offset: z.number().int().min(0).default(0).describe("First line to return (0 = from the start)"),
-  limit: z
-    .number()
-    .int()
-    .min(1)
-    .max(2000)
-    .default(200)
-    .describe("Lines to return at most (1–2000, default 200)"),
-  stream: LogStream.optional().describe("Only stdout or only stderr (line numbers stay the same)"),
-});
 
 export const taskLogsTool = defineTool<ToolDeps>()({
-  name: "task_logs",
+  ...taskLogs,
   title: "Task output",
   description:
     "Read a task's output lines, while it runs and after it ends. Lines are numbered from 0; pass the returned next_offset as offset to get only what is new since the last call. Each task keeps its most recent output (about 1 MB); when older lines were dropped the result says so. complete is true once the task has finished and all output has been collected.",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  input,
-  output: LogPage,
   handler: async (args, deps) => {
     const page = await deps.tasks.logs(args.task_id, {
       offset: args.offset,

@@ -1,34 +1,16 @@
-import { z } from "zod";
-import { WorkspaceMeta } from "../../workspace/schema.ts";
 import type { ToolDeps } from "../deps.ts";
+import { workspaceInfo } from "../schemas/workspace.ts";
 import { defineTool } from "../tool-kit.ts";
-
-const input = z.object({});
-
-const output = WorkspaceMeta.extend({
-  backend: z.enum(["local", "cloudflare"]).describe("where code runs"),
-  durability: z.string().describe("what survives and what does not"),
-  limits: z.object({
-    defaultTimeoutSeconds: z.number(),
-    maxTimeoutSeconds: z.number(),
-    outputLimitBytes: z
-      .number()
-      .describe("per stream; beyond it head and tail are kept and the full output saved"),
-    internetAccess: z.boolean(),
-  }),
-});
 
 const PERSISTENT =
   "Files under /workspace persist until the workspace expires or is reset; variables in execute_code contexts live until the context is reset or times out.";
 
 export const workspaceInfoTool = defineTool<ToolDeps>()({
-  name: "workspace_info",
+  ...workspaceInfo,
   title: "Workspace info",
   description:
     "Describe the workspace this session is attached to: its name, owner, sandbox backend, limits (timeouts, output cap, internet access), when it was created and last used, and what survives between calls. Call it first to learn the limits before running long or chatty code.",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  input,
-  output,
   handler: async (_args, deps) => {
     const meta = await deps.workspace.info();
     const c = deps.config;
