@@ -11,8 +11,9 @@ import { declarationsFor } from "./declarations.ts";
 import { runInIsolate } from "./isolate.ts";
 import { type PythonRunDeps, type PythonRunResult, runPythonWithCodemode } from "./python/run-python.ts";
 import { rankTools } from "./search.ts";
+import type { ServerStatus } from "./status.ts";
 import { stripTypes } from "./typescript.ts";
-import type { ServerStatus, UpstreamManager, UpstreamTool } from "./upstreams.ts";
+import type { UpstreamManager, UpstreamTool } from "./upstreams.ts";
 
 export interface ToolMatch {
   name: string;

@@ -28,6 +28,7 @@ import {
 import { qualifiedName, splitQualified, toolIdentifier } from "./names.ts";
 import { type ToolPolicy, toolPolicy } from "./policy.ts";
 import { unwrapResult } from "./result.ts";
+import type { ServerStatus } from "./status.ts";
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -43,17 +44,6 @@ export interface UpstreamTool {
   description: string;
   inputSchema: JsonSchema;
   outputSchema?: JsonSchema;
-}
-
-export interface ServerStatus {
-  name: string;
-  state: "ok" | "unreachable" | "misconfigured" | "not_connected";
-  transport?: "streamable-http" | "sse";
-  /** Tools exposed (after allow/deny). */
-  tools?: number;
-  /** Tools the upstream offers that allow/deny hides. */
-  hiddenTools?: number;
-  error?: string;
 }
 
 export interface UpstreamManagerOptions {

@@ -1,5 +1,7 @@
 /** Schemas of the code-mode discovery tools, search_tools and describe_tool. */
+
 import { z } from "zod";
+import { ServerStatus } from "../../codemode/status.ts";
 import { toolContract } from "./contract.ts";
 
 export const SearchToolsInput = z.object({
@@ -12,15 +14,6 @@ export const SearchToolsInput = z.object({
   limit: z.number().int().min(1).max(50).default(10).describe("maximum matches (default 10)"),
 });
 export type SearchToolsInput = z.infer<typeof SearchToolsInput>;
-
-const ServerStatus = z.object({
-  name: z.string(),
-  state: z.enum(["ok", "unreachable", "misconfigured", "not_connected"]),
-  transport: z.enum(["streamable-http", "sse"]).optional(),
-  tools: z.number().int().optional(),
-  hiddenTools: z.number().int().optional().describe("tools hidden by the allow/deny configuration"),
-  error: z.string().optional(),
-});
 
 export const SearchToolsOutput = z.object({
   matches: z.array(
