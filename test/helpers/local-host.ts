@@ -47,3 +47,18 @@ export async function startTestHost(overrides: Partial<HostConfig> = {}): Promis
     },
   };
 }
+
+/** A Python fork bomb with a ceiling: prints "stopped …" when a process limit stops it. */
+export const FORK_LOOP = `
+import os, time
+n = 0
+try:
+    while n < 5000:
+        if os.fork() == 0:
+            time.sleep(30)
+            os._exit(0)
+        n += 1
+    print("unbounded", n)
+except OSError as e:
+    print("stopped", n, e.errno)
+`;

@@ -10,23 +10,10 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { setupIsolation } from "../../../host/src/isolation/setup.ts";
 import { LocalSandboxBackend } from "../../../src/sandbox/local.ts";
-import { startTestHost } from "../../helpers/local-host.ts";
+import { FORK_LOOP, startTestHost } from "../../helpers/local-host.ts";
 
 const T = 60_000;
 const opts = { timeoutMs: 30_000, outputLimitBytes: 64 * 1024 };
-const FORK_LOOP = `
-import os, time
-n = 0
-try:
-    while n < 5000:
-        if os.fork() == 0:
-            time.sleep(30)
-            os._exit(0)
-        n += 1
-    print("unbounded", n)
-except OSError as e:
-    print("stopped", n, e.errno)
-`;
 
 describe("rlimit fallback (no cgroups)", () => {
   it(

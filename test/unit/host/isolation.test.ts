@@ -3,26 +3,12 @@
  * network, host secrets, writes outside /workspace, and the resource limits.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestHost, type TestHost } from "../../helpers/local-host.ts";
+import { FORK_LOOP, startTestHost, type TestHost } from "../../helpers/local-host.ts";
 
 const T = 60_000;
 const MiB = 1024 * 1024;
 const HOST_SECRET_ENV = "CODEMODE_TEST_HOST_ONLY_SECRET";
 const HOST_SECRET_VALUE = "must-not-leak-3f9a1c";
-
-const FORK_LOOP = `
-import os, time
-n = 0
-try:
-    while n < 5000:
-        if os.fork() == 0:
-            time.sleep(30)
-            os._exit(0)
-        n += 1
-    print("unbounded", n)
-except OSError as e:
-    print("stopped", n, e.errno)
-`;
 
 describe("local host isolation", () => {
   let t: TestHost;
