@@ -14,7 +14,9 @@ export const sandboxBench: BenchModule = async (stack) => {
   const call = (code: string) =>
     client.callTool({ name: "execute_code", arguments: { code, language: "python" } });
   await call("x = 1");
-  const warm = await sample(60, () => call("x += 1"), 5);
+  const warm = await sample(100, () => call("x += 1"), 5);
+  // The transport's own floor (wrangler dev's proxy plus McpAgent's hop into the session).
+  const ping = await sample(100, () => client.ping(), 5);
   const spawn = await sample(30, async () => execFileSync(PYTHON, ["-c", "pass"]), 3);
   const bash = await sample(30, () =>
     client.callTool({ name: "execute_code", arguments: { code: "true", language: "bash" } }),
@@ -23,6 +25,7 @@ export const sandboxBench: BenchModule = async (stack) => {
   return [
     { name: "execute_code python, warm, over MCP", value: summary(warm) },
     { name: `spawn ${PYTHON} -c pass`, value: summary(spawn) },
+    { name: "MCP ping (transport floor)", value: summary(ping) },
     {
       name: "warm python p50 / spawn p50",
       value: ratio.toFixed(2),
