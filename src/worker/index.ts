@@ -6,11 +6,11 @@
 import { handleCodemodeCallback } from "../codemode/python/callback-route.ts";
 import { type Config, configFrom } from "../config/config.ts";
 import { asAppError } from "../errors/app-error.ts";
+import { readBodyWithin } from "../shared/read-body.ts";
 import { TASK_EVENTS_PATH } from "../tasks/events.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
 import { validateWorkspaceName } from "../workspace/names.ts";
 import { authenticate, bearerToken } from "./auth.ts";
-import { readBodyWithin } from "./body.ts";
 import { appErrorResponse, errorResponse, jsonResponse } from "./http.ts";
 import { serveLegacySse, servePreflight, serveStreamable } from "./mcp-routes.ts";
 import { originAllowed } from "./origin.ts";

@@ -5,6 +5,7 @@
  * because the sandbox never holds an API token: the per-run token, checked by the
  * workspace Durable Object, is the authentication.
  */
+import { readBodyWithin } from "../../shared/read-body.ts";
 import type { Workspace } from "../../workspace/workspace-do.ts";
 import { CALLBACK_PATH, type CallbackReply, MAX_CALL_BYTES, replyStatus } from "./wire.ts";
 
@@ -38,8 +39,9 @@ export async function forwardCall(
   request: Request,
   sandboxId?: string,
 ): Promise<Response> {
-  const text = await request.text();
-  if (text.length > MAX_CALL_BYTES) {
+  // Bounded read: the route is reachable before API-token auth, so never buffer more than a call may hold.
+  const raw = await readBodyWithin(request, MAX_CALL_BYTES);
+  if (raw === "too-large") {
     return reply(
       { ok: false, code: "PAYLOAD_TOO_LARGE", error: `Call arguments exceed ${MAX_CALL_BYTES} bytes.` },
       413,
@@ -47,7 +49,7 @@ export async function forwardCall(
   }
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(new TextDecoder().decode(raw ?? new ArrayBuffer(0)));
   } catch {
     return reply({ ok: false, code: "INVALID_ARGUMENT", error: "The call body must be JSON." }, 400);
   }
