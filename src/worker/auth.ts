@@ -2,7 +2,9 @@
  * Bearer-token authentication. Tokens are compared in constant time (over SHA-256
  * digests, so lengths leak nothing either) and are never logged or echoed.
  */
+
 import type { ApiToken } from "../config/config.ts";
+import { toHex } from "../shared/encoding.ts";
 
 const encoder = new TextEncoder();
 
@@ -48,7 +50,7 @@ export async function hmacHex(key: string, message: string): Promise<string> {
     ["sign"],
   );
   const mac = await crypto.subtle.sign("HMAC", k, encoder.encode(message));
-  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(mac);
 }
 
 /** Constant-time comparison of two strings of any length. */

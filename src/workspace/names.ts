@@ -4,6 +4,7 @@
  * principals and no principal can address another's workspace.
  */
 import { AppError } from "../errors/app-error.ts";
+import { toHex } from "../shared/encoding.ts";
 
 export const WORKSPACE_NAME = /^[a-z0-9-]{1,63}$/;
 
@@ -26,12 +27,11 @@ export function workspaceKey(principal: string, name: string): string {
 /** Sandbox id for a workspace: 32 hex chars of SHA-256 over the key, prefixed. */
 export async function sandboxId(key: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`sandbox:${key}`));
-  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `w${hex.slice(0, 32)}`;
+  return `w${toHex(digest).slice(0, 32)}`;
 }
 
 /** A fresh name for a session's own workspace. */
 export function unnamedWorkspaceName(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return `~${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `~${toHex(bytes)}`;
 }

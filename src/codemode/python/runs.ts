@@ -11,6 +11,8 @@
  * Upstream calls themselves go to the call log (call-log.ts) as they happen.
  */
 
+import { toHex } from "../../shared/encoding.ts";
+
 const DAY_MS = 86_400_000;
 
 interface RunRow extends Record<string, SqlStorageValue> {
@@ -21,12 +23,8 @@ interface RunRow extends Record<string, SqlStorageValue> {
   closed: number;
 }
 
-function hex(bytes: ArrayBuffer | Uint8Array): string {
-  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 export function randomHex(bytes: number): string {
-  return hex(crypto.getRandomValues(new Uint8Array(bytes)));
+  return toHex(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
 async function sha256(text: string): Promise<Uint8Array> {
@@ -57,7 +55,7 @@ export class RunRegistry {
     this.#sql.exec(
       "INSERT INTO codemode_runs (run_id, token_hash, sandbox_id, opened_at, expires_at) VALUES (?, ?, ?, ?, ?)",
       runId,
-      hex(await sha256(token)),
+      toHex(await sha256(token)),
       sandboxId ?? null,
       now,
       deadlineMs,

@@ -1,5 +1,4 @@
 /** Helpers for the file tools: encodings and content types. */
-import { Buffer } from "node:buffer";
 
 export const MAX_READ_BYTES = 4 * 1024 * 1024;
 
@@ -23,12 +22,4 @@ export function asUtf8(bytes: Uint8Array): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-export const toBase64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64");
-
-export function fromBase64(text: string): Uint8Array | undefined {
-  const clean = text.replace(/\s+/g, "");
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) return undefined;
-  return new Uint8Array(Buffer.from(clean, "base64"));
 }

@@ -1,8 +1,9 @@
 import { AppError } from "../../errors/app-error.ts";
+import { toBase64 } from "../../shared/encoding.ts";
 import type { ToolDeps } from "../deps.ts";
 import { readFile } from "../schemas/files.ts";
 import { defineTool } from "../tool-kit.ts";
-import { asUtf8, imageMimeType, MAX_READ_BYTES, toBase64 } from "./files.ts";
+import { asUtf8, imageMimeType, MAX_READ_BYTES } from "./files.ts";
 
 export const readFileTool = defineTool<ToolDeps>()({
   ...readFile,

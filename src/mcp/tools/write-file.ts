@@ -1,8 +1,8 @@
 import { AppError } from "../../errors/app-error.ts";
+import { fromBase64 } from "../../shared/encoding.ts";
 import type { ToolDeps } from "../deps.ts";
 import { writeFile } from "../schemas/files.ts";
 import { defineTool } from "../tool-kit.ts";
-import { fromBase64 } from "./files.ts";
 
 export const writeFileTool = defineTool<ToolDeps>()({
   ...writeFile,

@@ -8,7 +8,9 @@
  * - The node executor reports every exception as `ExecutionError` whose message is
  *   the stack, which also went to stderr: name and message come from its first line.
  */
+
 import type { ExecutionResult } from "@cloudflare/sandbox";
+import { toBase64 } from "../../shared/encoding.ts";
 import type { CodeError, Image, Language } from "../../shared/sandbox-schema.ts";
 
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, "g");
@@ -101,17 +103,12 @@ function mapResults(results: ExecutionResult["results"]): { images: Image[]; tex
   for (const r of results) {
     if (r.png) images.push({ mimeType: "image/png", data: r.png });
     else if (r.jpeg) images.push({ mimeType: "image/jpeg", data: r.jpeg });
-    else if (r.svg) images.push({ mimeType: "image/svg+xml", data: base64Utf8(r.svg) });
+    else if (r.svg)
+      images.push({ mimeType: "image/svg+xml", data: toBase64(new TextEncoder().encode(r.svg)) });
     // A figure's text is only its repr ("<Figure size ...>"); keep text of plain values.
     else if (typeof r.text === "string") texts.push(r.text);
     // Lists and dicts (Python) and objects (JS) come back as JSON only.
     else if (r.json !== undefined) texts.push(typeof r.json === "string" ? r.json : JSON.stringify(r.json));
   }
   return texts.length > 0 ? { images, text: texts.join("\n") } : { images };
-}
-
-function base64Utf8(text: string): string {
-  let binary = "";
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }

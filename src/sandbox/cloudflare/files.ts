@@ -6,6 +6,7 @@
  */
 
 import { AppError } from "../../errors/app-error.ts";
+import { fromBase64, toBase64 } from "../../shared/encoding.ts";
 import type { FileEntry, FileStat } from "../backend.ts";
 import { bounded } from "./deadline.ts";
 import { sdkCodeOf, toAppError } from "./errors.ts";
@@ -35,7 +36,7 @@ export class WorkspaceFiles {
         `read "${target}"`,
         this.#sandbox.readFile(target, { encoding: "base64" }),
       );
-      return base64ToBytes(file.content);
+      return decodeContainerBase64(file.content);
     } catch (error) {
       // The container reports a directory as "not found"; say what it really is.
       if (isNotFound(error) && (await this.#call("check a path", this.#sandbox.exists(target))).exists) {
@@ -50,7 +51,7 @@ export class WorkspaceFiles {
     if (target === WORKSPACE_ROOT) throw new AppError("NOT_A_FILE", "The workspace root is a directory.");
     await this.#call(
       `write "${target}"`,
-      this.#sandbox.writeFile(target, bytesToBase64(data), { encoding: "base64" }),
+      this.#sandbox.writeFile(target, toBase64(data), { encoding: "base64" }),
     );
   }
 
@@ -156,18 +157,10 @@ function isNotFound(error: unknown): boolean {
   );
 }
 
-function base64ToBytes(b64: string): Uint8Array {
-  const binary = atob(b64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+/** The SDK hands binary files over as base64; anything else means the container misbehaved. */
+function decodeContainerBase64(b64: string): Uint8Array {
+  const bytes = fromBase64(b64);
+  if (!bytes)
+    throw new AppError("SANDBOX_UNAVAILABLE", "The sandbox returned a file in an unreadable encoding.");
   return bytes;
-}
-
-function bytesToBase64(bytes: Uint8Array): string {
-  let binary = "";
-  const CHUNK = 0x8000;
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
-  }
-  return btoa(binary);
 }
