@@ -3,7 +3,7 @@
  * straight into files; afterwards only the head and tail within the cap are read, and an
  * over-long stream is moved into the workspace under `.outputs/` for later reading.
  */
-import { chown, copyFile, open, rename, truncate, unlink } from "node:fs/promises";
+import { chown, copyFile, open, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 
 export interface CappedStream {
@@ -88,9 +88,4 @@ export async function capFile(
   const omitted = size - head.length - tail.length;
   const marker = `\n[... ${omitted} bytes omitted; complete ${target.stream} (${size} bytes) saved to ${fullOutput} ...]\n`;
   return { text: decoder.decode(head) + marker + decoder.decode(tail), truncated: true, fullOutput };
-}
-
-/** Empties a capture file that a long-lived process keeps appending to. */
-export async function resetCapture(file: string): Promise<void> {
-  await truncate(file, 0);
 }
