@@ -33,11 +33,25 @@ export async function authenticate(
 ): Promise<ApiToken | undefined> {
   const got = await digest(presented ?? "");
   let match: ApiToken | undefined;
-  for (const entry of tokens) {
-    const ok = timingSafeEqual(got, await digest(entry.token));
-    if (ok && presented !== undefined) match = entry;
+  for (const [entry, want] of await tokenDigests(tokens)) {
+    if (timingSafeEqual(got, want) && presented !== undefined) match = entry;
   }
   return match;
+}
+
+// The configured tokens' digests, computed once per parsed configuration rather than on
+// every request.
+const digestCache = new WeakMap<ApiToken[], Promise<Array<[ApiToken, ArrayBuffer]>>>();
+
+function tokenDigests(tokens: ApiToken[]): Promise<Array<[ApiToken, ArrayBuffer]>> {
+  let cached = digestCache.get(tokens);
+  if (!cached) {
+    cached = Promise.all(
+      tokens.map(async (t): Promise<[ApiToken, ArrayBuffer]> => [t, await digest(t.token)]),
+    );
+    digestCache.set(tokens, cached);
+  }
+  return cached;
 }
 
 /** HMAC-SHA256 of `message` keyed by `key`, as lowercase hex. */
