@@ -9,7 +9,7 @@ import {
   StreamableHTTPError,
 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CallToolResultSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { SERVER_VERSION } from "../../src/version.ts";
+import { SERVER_VERSION } from "../../src/shared/version.ts";
 import type { ToolClient } from "./client.ts";
 import type { CliConfig } from "./config.ts";
 import { CliError } from "./errors.ts";

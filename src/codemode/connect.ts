@@ -19,8 +19,8 @@ import {
   StreamableHTTPError,
 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
-import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
-import type { UpstreamServer } from "./config.ts";
+import type { UpstreamServer } from "../config/upstreams.ts";
+import { SERVER_NAME, SERVER_VERSION } from "../shared/version.ts";
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 

@@ -4,9 +4,7 @@
  */
 import type { Config } from "../config/config.ts";
 import type { SandboxBackend, WorkspaceRef } from "../sandbox/backend.ts";
-import type { Workspace } from "../workspace/workspace-do.ts";
 import type { CodemodeRunHost } from "./python/run-python.ts";
-import type { OpenedRun } from "./python/types.ts";
 import { type CallLogSink, CodemodeService } from "./service.ts";
 import { UpstreamManager } from "./upstreams.ts";
 
@@ -21,7 +19,8 @@ export interface CodemodeSessionParts {
   python?: {
     sandbox: SandboxBackend;
     ws: WorkspaceRef;
-    workspace: DurableObjectStub<Workspace>;
+    /** The workspace Durable Object that opens and closes runs. */
+    workspace: CodemodeRunHost;
     /** The origin the MCP client used; a callback base only when it is loopback. */
     requestOrigin?: string;
   };
@@ -45,16 +44,6 @@ export function callbackBase(config: Config, requestOrigin: string | undefined):
   }
 }
 
-export function workspaceRunHost(stub: DurableObjectStub<Workspace>): CodemodeRunHost {
-  return {
-    id: stub.id.toString(),
-    // Workers' RPC stub types cannot express JSON Schema values (`unknown`) and map the
-    // result to `never`; the value is a structured clone of `OpenedRun`.
-    openCodemodeRun: (options) => stub.openCodemodeRun(options) as unknown as Promise<OpenedRun>,
-    closeCodemodeRun: (runId) => stub.closeCodemodeRun(runId),
-  };
-}
-
 export function createCodemodeService(
   env: CodemodeEnv & object,
   config: Config,
@@ -73,7 +62,7 @@ export function createCodemodeService(
           python: {
             sandbox: p.sandbox,
             ws: p.ws,
-            workspace: workspaceRunHost(p.workspace),
+            workspace: p.workspace,
             ...(base ? { callbackBase: base } : {}),
           },
         }

@@ -3,7 +3,7 @@
  * Patterns are matched against the upstream's own tool name and against its
  * identifier form (`get-sum` and `get_sum`), so either spelling works in config.
  */
-import type { UpstreamServer } from "./config.ts";
+import type { UpstreamServer } from "../config/upstreams.ts";
 import { toolIdentifier } from "./names.ts";
 
 function globToRegExp(glob: string): RegExp {

@@ -16,8 +16,8 @@
 
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpError, type Tool, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { UpstreamServer } from "../config/upstreams.ts";
 import { AppError } from "../errors/app-error.ts";
-import type { UpstreamServer } from "./config.ts";
 import {
   type Connection,
   connectUpstream,

@@ -3,8 +3,8 @@
  * locally) and is parsed once here. A bad value fails with a message naming the setting.
  */
 import { z } from "zod";
-import { UpstreamServersSetting } from "../codemode/config.ts";
 import { AppError } from "../errors/app-error.ts";
+import { UpstreamServersSetting } from "./upstreams.ts";
 
 const PRINCIPAL = /^[A-Za-z0-9_.-]{1,64}$/;
 const MIN_TOKEN_LENGTH = 16;
@@ -72,7 +72,7 @@ export const ConfigSchema = z
     TASK_MAX_TIMEOUT_SECONDS: seconds(86_400),
     TASK_RETENTION_SECONDS: seconds(7 * 86_400),
     TASK_LOG_LIMIT_BYTES: z.coerce.number().int().min(4096).default(1_048_576),
-    // Code mode: JSON array of upstream MCP servers; format in src/codemode/config.ts.
+    // Code mode: JSON array of upstream MCP servers; format in src/config/upstreams.ts.
     UPSTREAM_MCP_SERVERS: UpstreamServersSetting.default([]),
     // The Worker's base URL as the local sandbox host reaches it (Python code-mode callbacks).
     CODEMODE_CALLBACK_URL: z.url({ protocol: /^https?$/ }).optional(),

@@ -2,7 +2,7 @@
 import type { CodemodeService } from "../codemode/service.ts";
 import type { Config } from "../config/config.ts";
 import type { SandboxBackend, WorkspaceRef } from "../sandbox/backend.ts";
-import type { TaskApi } from "../tasks/api.ts";
+import type { TaskApi } from "../workspace/rpc.ts";
 import type { WorkspaceMeta } from "../workspace/schema.ts";
 
 export interface WorkspaceHandle {

@@ -1,7 +1,7 @@
 /** Builds the MCP server: identity, capabilities and tools. Independent of the transport. */
 import type { TaskStore } from "@modelcontextprotocol/sdk/experimental/tasks/interfaces.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
+import { SERVER_NAME, SERVER_VERSION } from "../shared/version.ts";
 
 export interface McpServerOptions {
   /** Enables MCP tasks (tasks/get, tasks/result, tasks/list, tasks/cancel) backed by this store. */

@@ -1,11 +1,17 @@
 /** Chooses the sandbox backend from configuration. The one place that branches on it. */
-import type { Config } from "../config/config.ts";
 import type { SandboxBackend } from "./backend.ts";
 import { CloudflareSandboxBackend } from "./cloudflare/backend.ts";
 import type { Sandbox } from "./cloudflare/sandbox-do.ts";
 import { LocalSandboxBackend } from "./local.ts";
 
-export function createSandboxBackend(env: Env, config: Config): SandboxBackend {
+/** The settings the choice needs (a subset of the parsed Config; sandbox/ never imports config/). */
+export interface SandboxSettings {
+  SANDBOX_BACKEND: "local" | "cloudflare";
+  SANDBOX_HOST_URL: string;
+  SANDBOX_HOST_SECRET?: string | undefined;
+}
+
+export function createSandboxBackend(env: Env, config: SandboxSettings): SandboxBackend {
   switch (config.SANDBOX_BACKEND) {
     case "local":
       // Config validation guarantees the secret is set for the local backend.

@@ -6,8 +6,8 @@
  */
 import type { Config } from "../config/config.ts";
 import { AppError } from "../errors/app-error.ts";
-import { commandForFile } from "../mcp/tools/run-file.ts";
 import type { SandboxBackend, WorkspaceRef } from "../sandbox/backend.ts";
+import { commandForFile } from "../shared/file-command.ts";
 import type { Language } from "../shared/sandbox-schema.ts";
 import type { TaskLaunch, TaskMetadata } from "./types.ts";
 

@@ -25,6 +25,7 @@ import {
   type LogRange,
   type McpOutcome,
   type TaskLaunch,
+  type TaskOutput,
   type TaskPage,
   type TaskSpec,
   type TaskStatus,
@@ -210,10 +211,7 @@ export class TaskService {
   }
 
   /** Every stored line of one stream, joined; head and tail kept beyond `capBytes`. */
-  output(
-    id: string,
-    capBytes: number,
-  ): { stdout: string; stderr: string; truncated: { stdout: boolean; stderr: boolean } } {
+  output(id: string, capBytes: number): TaskOutput {
     const row = this.#row(id);
     const gather = (stream: "stdout" | "stderr") => {
       const lines = this.#logs.lines(

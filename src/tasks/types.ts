@@ -165,3 +165,10 @@ export interface McpOutcome {
   status: "completed" | "failed";
   result: string;
 }
+
+/** A task's whole output, joined per stream; head and tail kept beyond the cap. */
+export interface TaskOutput {
+  stdout: string;
+  stderr: string;
+  truncated: { stdout: boolean; stderr: boolean };
+}

@@ -1,26 +1,33 @@
 /**
- * Worker entry: health, authentication, origin checks and routing to the MCP
- * transports. Everything that rejects a request does so here, before any Durable
- * Object is touched.
+ * Worker entry: health, authentication, origin checks and every HTTP route — the MCP
+ * transports, task events, the code-mode callback and the containers' code-mode outbound
+ * handler. Everything that rejects a request does so here, before any Durable Object is
+ * touched.
  */
-import { handleCodemodeCallback } from "../codemode/python/callback-route.ts";
 import { type Config, configFrom } from "../config/config.ts";
 import { asAppError } from "../errors/app-error.ts";
+import { Sandbox } from "../sandbox/cloudflare/sandbox-do.ts";
 import { readBodyWithin } from "../shared/read-body.ts";
-import { TASK_EVENTS_PATH } from "../tasks/events.ts";
-import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
+import { SERVER_NAME, SERVER_VERSION } from "../shared/version.ts";
 import { validateWorkspaceName } from "../workspace/names.ts";
 import { authenticate, bearerToken } from "./auth.ts";
+import { handleCodemodeCallback } from "./codemode-callback.ts";
+import { codemodeOutboundByHost } from "./codemode-outbound.ts";
 import { appErrorResponse, errorResponse, jsonResponse } from "./http.ts";
 import { serveLegacySse, servePreflight, serveStreamable } from "./mcp-routes.ts";
 import { originAllowed } from "./origin.ts";
 import type { SessionProps } from "./session-agent.ts";
+import { TASK_EVENTS_PATH } from "./task-event-stream.ts";
 import { serveTaskEvents } from "./task-events.ts";
 
 // The container class and the proxy its outbound traffic is routed through.
-export { ContainerProxy, Sandbox } from "../sandbox/cloudflare/sandbox-do.ts";
+export { ContainerProxy } from "../sandbox/cloudflare/sandbox-do.ts";
 export { Workspace } from "../workspace/workspace-do.ts";
 export { McpSession } from "./session-agent.ts";
+export { Sandbox };
+
+// Code mode: container programs reach the Worker at http://codemode.internal.
+Sandbox.outboundByHost = codemodeOutboundByHost;
 
 const UNAUTHORIZED_HEADERS = { "WWW-Authenticate": 'Bearer realm="codemode-mcp"' };
 

@@ -8,13 +8,12 @@ import { createCodemodeService } from "../codemode/create.ts";
 import { configFrom } from "../config/config.ts";
 import type { ToolDeps, WorkspaceHandle } from "../mcp/deps.ts";
 import { createMcpServer } from "../mcp/server.ts";
+import { TaskEventRelay, watchedTasks } from "../mcp/tasks/relay.ts";
+import { WorkspaceTaskStore } from "../mcp/tasks/task-store.ts";
 import { registerTools } from "../mcp/tools/index.ts";
 import { createSandboxBackend } from "../sandbox/factory.ts";
-import { taskApiFor } from "../tasks/api.ts";
-import { WorkspaceTaskStore } from "../tasks/mcp-store.ts";
-import { TaskEventRelay, watchedTasks } from "../tasks/relay.ts";
 import { unnamedWorkspaceName, workspaceKey } from "../workspace/names.ts";
-import type { Workspace } from "../workspace/workspace-do.ts";
+import { type WorkspaceClient, workspaceClient } from "../workspace/rpc.ts";
 
 export interface SessionProps extends Record<string, unknown> {
   principal: string;
@@ -56,25 +55,25 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
       name = (await this.ctx.storage.get<string>("workspaceName")) ?? unnamedWorkspaceName();
       await this.ctx.storage.put("workspaceName", name);
     }
-    const stub = this.env.WORKSPACE.getByName(workspaceKey(props.principal, name));
-    const meta = await stub.attach(props.principal, name, props.workspace !== null);
+    const ws = workspaceClient(this.env.WORKSPACE.getByName(workspaceKey(props.principal, name)));
+    const meta = await ws.workspace.attach(props.principal, name, props.workspace !== null);
 
     const workspace: WorkspaceHandle = {
       ref: { id: meta.sandboxId },
-      info: async () => (await stub.info()) ?? meta,
-      touch: () => this.touch(stub),
+      info: async () => (await ws.workspace.info()) ?? meta,
+      touch: () => this.touch(ws),
     };
     const sandbox = createSandboxBackend(this.env, config);
     const codemode = createCodemodeService(this.env, config, {
-      logCalls: (entry) => stub.recordCodemodeCalls(entry),
+      logCalls: (entry) => ws.codemode.recordCalls(entry),
       python: {
         sandbox,
         ws: workspace.ref,
-        workspace: stub,
+        workspace: { id: ws.id, openRun: ws.codemode.openRun, closeRun: ws.codemode.closeRun },
         ...(props.origin ? { requestOrigin: props.origin } : {}),
       },
     });
-    const taskApi = taskApiFor(stub);
+    const taskApi = ws.tasks;
     this.relay = new TaskEventRelay(
       taskApi,
       {
@@ -116,11 +115,11 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
     await this.relay?.tick();
   }
 
-  private touch(stub: DurableObjectStub<Workspace>): void {
+  private touch(ws: WorkspaceClient): void {
     const now = Date.now();
     if (now - this.lastTouch < TOUCH_EVERY_MS) return;
     this.lastTouch = now;
-    this.ctx.waitUntil(Promise.all([stub.touch(), this.ctx.storage.put(LAST_ACTIVE_KEY, now)]));
+    this.ctx.waitUntil(Promise.all([ws.workspace.touch(), this.ctx.storage.put(LAST_ACTIVE_KEY, now)]));
   }
 
   private async scheduleExpiry(ttlSeconds: number): Promise<void> {

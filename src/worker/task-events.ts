@@ -4,9 +4,10 @@
  * start_task reports it) and maps failures to JSON errors. Runs after authentication.
  */
 import { AppError, asAppError } from "../errors/app-error.ts";
-import { startOffset, taskEventStream, UNNAMED_WORKSPACE } from "../tasks/events.ts";
 import { validateWorkspaceName, workspaceKey } from "../workspace/names.ts";
+import { workspaceClient } from "../workspace/rpc.ts";
 import { appErrorResponse, errorResponse } from "./http.ts";
+import { startOffset, taskEventStream, UNNAMED_WORKSPACE } from "./task-event-stream.ts";
 
 export async function serveTaskEvents(
   request: Request,
@@ -27,7 +28,7 @@ export async function serveTaskEvents(
     }
     if (!UNNAMED_WORKSPACE.test(name)) validateWorkspaceName(name);
     const stub = env.WORKSPACE.getByName(workspaceKey(principal, name));
-    return await taskEventStream(stub, principal, {
+    return await taskEventStream(workspaceClient(stub), principal, {
       taskId,
       offset: startOffset(request, url),
       signal: request.signal,

@@ -8,6 +8,7 @@ import type { CallLogEntry } from "../../src/codemode/call-log.ts";
 import { createCodemodeService } from "../../src/codemode/create.ts";
 import type { CodemodeService } from "../../src/codemode/service.ts";
 import { configFrom } from "../../src/config/config.ts";
+import { workspaceClient } from "../../src/workspace/rpc.ts";
 import { UPSTREAM_SECRET_VALUES } from "./codemode-bindings.ts";
 
 function service(): { codemode: CodemodeService; logged: CallLogEntry[] } {
@@ -151,16 +152,16 @@ describe("runJavaScript", { timeout: 30_000 }, () => {
   });
 
   it("keeps the calls in the workspace Durable Object's call log", async () => {
-    const stub = env.WORKSPACE.getByName("codemode-call-log-test");
+    const ws = workspaceClient(env.WORKSPACE.getByName("codemode-call-log-test"));
     const codemode = createCodemodeService(env, configFrom(env), {
-      logCalls: (entry) => stub.recordCodemodeCalls(entry),
+      logCalls: (entry) => ws.codemode.recordCalls(entry),
     });
     const out = await codemode?.runJavaScript(
       "await codemode.everything.echo({ message: 'a' }); try { await codemode.everything.nope({}) } catch {}",
       { language: "javascript", timeoutMs: 10_000 },
     );
     expect(out?.calls).toHaveLength(2);
-    const rows = await stub.codemodeCalls(10);
+    const rows = await ws.codemode.recentCalls(10);
     expect(rows.map((r) => [r.tool, r.ok, r.language])).toEqual([
       ["everything.nope", false, "javascript"],
       ["everything.echo", true, "javascript"],

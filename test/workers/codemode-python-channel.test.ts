@@ -5,15 +5,15 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { workspaceRunHost } from "../../src/codemode/create.ts";
 import { installCell, pythonModuleSource } from "../../src/codemode/python/module.ts";
-import { codemodeOutboundByHost } from "../../src/sandbox/cloudflare/codemode-outbound.ts";
+import { codemodeOutboundByHost } from "../../src/worker/codemode-outbound.ts";
+import { workspaceClient } from "../../src/workspace/rpc.ts";
 import { UPSTREAM_SECRET_VALUES } from "./codemode-bindings.ts";
 
 async function openRun(name: string) {
-  const stub = env.WORKSPACE.getByName(name);
-  const run = await workspaceRunHost(stub).openCodemodeRun({ timeoutMs: 10_000 });
-  const url = `http://mcp.test/internal/codemode/${stub.id.toString()}/${run.runId}`;
+  const stub = workspaceClient(env.WORKSPACE.getByName(name));
+  const run = await stub.codemode.openRun({ timeoutMs: 10_000 });
+  const url = `http://mcp.test/internal/codemode/${stub.id}/${run.runId}`;
   const call = (body: unknown, token = run.token) =>
     exports.default.fetch(
       new Request(url, {
@@ -47,7 +47,7 @@ describe("code-mode runs for sandboxed programs", { timeout: 30_000 }, () => {
     );
     expect(badToken.status).toBe(403);
 
-    const calls = await stub.closeCodemodeRun(run.runId);
+    const calls = await stub.codemode.closeRun(run.runId);
     expect(calls.map((c) => [c.tool, c.ok])).toEqual([
       ["everything.get_sum", true],
       ["everything.get_sum", false],
@@ -75,11 +75,11 @@ describe("code-mode runs for sandboxed programs", { timeout: 30_000 }, () => {
   });
 
   it("answers the Cloudflare virtual host through the outbound handler", async () => {
-    const stub = env.WORKSPACE.getByName("py-channel-2");
-    const run = await workspaceRunHost(stub).openCodemodeRun({ timeoutMs: 10_000 });
+    const stub = workspaceClient(env.WORKSPACE.getByName("py-channel-2"));
+    const run = await stub.codemode.openRun({ timeoutMs: 10_000 });
     const handler = codemodeOutboundByHost["codemode.internal"];
     const res = await handler(
-      new Request(`http://codemode.internal/v1/${stub.id.toString()}/${run.runId}`, {
+      new Request(`http://codemode.internal/v1/${stub.id}/${run.runId}`, {
         method: "POST",
         headers: { Authorization: `Bearer ${run.token}` },
         body: JSON.stringify({ server: "everything", tool: "echo", input: { message: "cf" } }),
@@ -87,19 +87,19 @@ describe("code-mode runs for sandboxed programs", { timeout: 30_000 }, () => {
       env,
     );
     expect(await res.json()).toEqual({ ok: true, value: "Echo: cf" });
-    await stub.closeCodemodeRun(run.runId);
+    await stub.codemode.closeRun(run.runId);
   });
 
   it("generates a module that carries the run token and channel, never upstream headers", async () => {
-    const stub = env.WORKSPACE.getByName("py-channel-3");
-    const run = await workspaceRunHost(stub).openCodemodeRun({ timeoutMs: 10_000 });
+    const stub = workspaceClient(env.WORKSPACE.getByName("py-channel-3"));
+    const run = await stub.codemode.openRun({ timeoutMs: 10_000 });
     const source = pythonModuleSource({
       tools: run.tools,
       channel: { kind: "unix", path: `/workspace/.codemode-${run.runId}.sock` },
       token: run.token,
       callTimeoutSeconds: 10,
     });
-    await stub.closeCodemodeRun(run.runId);
+    await stub.codemode.closeRun(run.runId);
     expect(source).toContain("class everything:");
     expect(source).toContain("def get_sum(*args, **kwargs):");
     expect(source).toContain(run.token);

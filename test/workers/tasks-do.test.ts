@@ -5,9 +5,9 @@
  */
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { RpcResult } from "../../src/tasks/api.ts";
 import { newTaskId } from "../../src/tasks/ids.ts";
 import type { TaskSpec, TaskState } from "../../src/tasks/types.ts";
+import { workspaceClient } from "../../src/workspace/rpc.ts";
 import type { Workspace } from "../../src/workspace/workspace-do.ts";
 import { fakeSandbox, freshName, workspaceStub } from "./tasks-helpers.ts";
 
@@ -25,11 +25,6 @@ function spec(overrides: Partial<TaskSpec> = {}): TaskSpec {
     timeoutMs: 60_000,
     ...overrides,
   };
-}
-
-function ok<T>(result: RpcResult<T>): T {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.value;
 }
 
 interface RawTask {
@@ -62,7 +57,7 @@ function rawLines(stub: DurableObjectStub<Workspace>, id: string): Promise<strin
 async function workspace(named = true) {
   const name = named ? freshName("do") : `~${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const stub = workspaceStub("alice", name);
-  await stub.attach("alice", name, named);
+  await workspaceClient(stub).workspace.attach("alice", name, named);
   return { stub, name };
 }
 
@@ -83,7 +78,7 @@ describe("the alarm loop", { timeout: 30_000 }, () => {
   it("follows a task to completion with nobody reading, then sleeps until retention", async () => {
     const { stub } = await workspace();
     const s = spec();
-    ok(await stub.startTask(s, { command: "echo a; sleep 1; echo b" }));
+    await workspaceClient(stub).tasks.start(s, { command: "echo a; sleep 1; echo b" });
     const alarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
     const row = await alarmsUntil(stub, s.id, finished);
@@ -98,7 +93,7 @@ describe("the alarm loop", { timeout: 30_000 }, () => {
   it("loses nothing when the workspace object is evicted mid-task", async () => {
     const { stub } = await workspace();
     const s = spec();
-    ok(await stub.startTask(s, { command: "echo before; sleep 1; echo after" }));
+    await workspaceClient(stub).tasks.start(s, { command: "echo before; sleep 1; echo after" });
     await alarmsUntil(stub, s.id, (t) => t.line_count >= 1);
     await evictDurableObject(stub);
     const row = await alarmsUntil(stub, s.id, finished);
@@ -109,7 +104,7 @@ describe("the alarm loop", { timeout: 30_000 }, () => {
   it("marks a task lost when the sandbox restarts under it", async () => {
     const { stub, name } = await workspace();
     const s = spec();
-    ok(await stub.startTask(s, { command: "echo hi; sleep 60" }));
+    await workspaceClient(stub).tasks.start(s, { command: "echo hi; sleep 60" });
     await alarmsUntil(stub, s.id, (t) => t.line_count >= 1);
     await (await fakeSandbox("alice", name)).testRestartContainer();
     const row = await alarmsUntil(stub, s.id, finished);
@@ -121,7 +116,7 @@ describe("the alarm loop", { timeout: 30_000 }, () => {
   it("marks a task lost when the sandbox stays unreachable, but not at the first failure", async () => {
     const { stub, name } = await workspace();
     const s = spec();
-    ok(await stub.startTask(s, { command: "sleep 60" }));
+    await workspaceClient(stub).tasks.start(s, { command: "sleep 60" });
     const fake = await fakeSandbox("alice", name);
     const failure = {
       method: "getProcess",
@@ -146,7 +141,7 @@ describe("the alarm loop", { timeout: 30_000 }, () => {
   it("prunes finished tasks after the retention period", async () => {
     const { stub } = await workspace();
     const s = spec();
-    ok(await stub.startTask(s, { command: "echo x" }));
+    await workspaceClient(stub).tasks.start(s, { command: "echo x" });
     await alarmsUntil(stub, s.id, finished);
     await runInDurableObject(stub, (_i, state) => {
       state.storage.sql.exec("UPDATE tasks SET ended_at = ? WHERE id = ?", Date.now() - 8 * DAY, s.id);
@@ -159,14 +154,14 @@ describe("the alarm loop", { timeout: 30_000 }, () => {
   it("keeps an idle unnamed workspace alive while a task runs", async () => {
     const { stub } = await workspace(false);
     const s = spec();
-    ok(await stub.startTask(s, { command: "sleep 60" }));
+    await workspaceClient(stub).tasks.start(s, { command: "sleep 60" });
     const idle = Date.now() - 2 * DAY;
     await runInDurableObject(stub, (_i, state) => {
       state.storage.sql.exec("UPDATE workspace SET last_used_at = ?", idle);
     });
     await runDurableObjectAlarm(stub);
-    expect((await stub.info())?.lastUsedAt).not.toBe(new Date(idle).toISOString());
+    expect((await workspaceClient(stub).workspace.info())?.lastUsedAt).not.toBe(new Date(idle).toISOString());
     expect((await raw(stub, s.id))?.state).toBe("running");
-    ok(await stub.cancelTask(s.id));
+    await workspaceClient(stub).tasks.cancel(s.id);
   });
 });

@@ -11,12 +11,15 @@ import { installCell, type PythonChannel, pythonModuleSource } from "./module.ts
 import type { OpenedRun, OpenRunOptions } from "./types.ts";
 import { VIRTUAL_HOST } from "./wire.ts";
 
-/** The workspace Durable Object as the runner uses it. */
+/**
+ * The workspace Durable Object as the runner uses it: its id and two of its code-mode
+ * verbs (the session passes the workspace client's `codemode` area).
+ */
 export interface CodemodeRunHost {
   /** The workspace Durable Object's id (hex): callbacks are addressed to it. */
   readonly id: string;
-  openCodemodeRun(options: OpenRunOptions): Promise<OpenedRun>;
-  closeCodemodeRun(runId: string): Promise<CodemodeCall[]>;
+  openRun(options: OpenRunOptions): Promise<OpenedRun>;
+  closeRun(runId: string): Promise<CodemodeCall[]>;
 }
 
 export interface PythonRunDeps {
@@ -57,14 +60,14 @@ export async function runPythonWithCodemode(
   code: string,
   options: RunCodeOptions,
 ): Promise<PythonRunResult> {
-  const run = await deps.workspace.openCodemodeRun({ timeoutMs: options.timeoutMs });
+  const run = await deps.workspace.openRun({ timeoutMs: options.timeoutMs });
   let outcome: RunCodeOutcome;
   let calls: CodemodeCall[] = [];
   try {
     outcome = await runWithModule(deps, run, code, options);
   } finally {
     // Closed before returning: nothing the program left behind can call after this.
-    calls = await deps.workspace.closeCodemodeRun(run.runId);
+    calls = await deps.workspace.closeRun(run.runId);
   }
   return { outcome, calls };
 }

@@ -2,11 +2,19 @@
  * The workspace Durable Object's side of code mode for sandboxed programs: opens and
  * closes runs, and executes the calls their `codemode` module makes. It lives in the
  * workspace (not the MCP session) because the workspace outlives sessions and is the
- * one object every channel can name by id; calls are logged as they happen.
+ * one object every channel can name by id; calls are logged as they happen. It also
+ * keeps the call log of JavaScript runs, which the session records after each run.
  */
 import type { Config } from "../../config/config.ts";
 import { asAppError } from "../../errors/app-error.ts";
-import { appendCalls, callsOfRun } from "../call-log.ts";
+import {
+  appendCalls,
+  type CallLogEntry,
+  type CallLogRow,
+  callsOfRun,
+  migrateCallLog,
+  recentCalls,
+} from "../call-log.ts";
 import { CallRecorder, type CodemodeCall } from "../calls.ts";
 import { UpstreamManager } from "../upstreams.ts";
 import { migrateRuns, RunRegistry } from "./runs.ts";
@@ -30,8 +38,20 @@ export class WorkspaceCodemode {
     });
   }
 
+  /** Creates the call log and run tables (idempotent). */
   static migrate(sql: SqlStorage): void {
+    migrateCallLog(sql);
     migrateRuns(sql);
+  }
+
+  /** Appends one finished run's upstream calls to the call log (JavaScript runs). */
+  recordCalls(entry: CallLogEntry): void {
+    appendCalls(this.#sql, entry);
+  }
+
+  /** The newest logged calls first, at most `limit` (1–1000). */
+  recentCalls(limit = 100): CallLogRow[] {
+    return recentCalls(this.#sql, Math.min(Math.max(1, limit), 1000));
   }
 
   async openRun(options: OpenRunOptions): Promise<OpenedRun> {

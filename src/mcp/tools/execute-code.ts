@@ -1,8 +1,8 @@
 import { usesCodemode } from "../../codemode/service.ts";
 import type { Image } from "../../shared/sandbox-schema.ts";
-import { runWithSoftTimeout } from "../../tasks/tool-tasks.ts";
 import type { ToolDeps } from "../deps.ts";
 import { executeCode } from "../schemas/run.ts";
+import { runWithSoftTimeout } from "../tasks/tool-tasks.ts";
 import { defineTool } from "../tool-kit.ts";
 import { execResult, resolveTimeoutMs, terminationDiagnostics } from "./shared.ts";
 

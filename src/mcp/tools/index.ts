@@ -1,8 +1,8 @@
 /** Registers every tool on a server. The only list of tools. */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { z } from "zod";
-import { codeTaskSupport, fileTaskSupport } from "../../tasks/tool-tasks.ts";
 import type { ToolDeps } from "../deps.ts";
+import { codeTaskSupport, fileTaskSupport } from "../tasks/tool-tasks.ts";
 import { registerTool, type TaskCalls, type ToolDefinition } from "../tool-kit.ts";
 import { cancelTaskTool } from "./cancel-task.ts";
 import { deleteFileTool } from "./delete-file.ts";

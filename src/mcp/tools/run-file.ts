@@ -1,35 +1,9 @@
 import { AppError } from "../../errors/app-error.ts";
-import { shellQuote } from "../../shared/workspace-path.ts";
+import { commandForFile } from "../../shared/file-command.ts";
 import type { ToolDeps } from "../deps.ts";
 import { runFile } from "../schemas/run.ts";
 import { defineTool } from "../tool-kit.ts";
 import { execResult, resolveTimeoutMs } from "./shared.ts";
-
-/** Interpreter per extension. TypeScript runs on Node's built-in type stripping. */
-const RUNNERS: Record<string, string> = {
-  ".py": "python3 -u",
-  ".js": "node",
-  ".mjs": "node",
-  ".cjs": "node",
-  ".ts": "node",
-  ".sh": "bash",
-};
-
-export function commandForFile(path: string, args: string[]): string {
-  const dot = path.lastIndexOf(".");
-  const ext = dot >= 0 ? path.slice(dot).toLowerCase() : "";
-  const runner = RUNNERS[ext];
-  if (!runner) {
-    throw new AppError(
-      "UNSUPPORTED_FILE_TYPE",
-      `Cannot run "${path}": unsupported extension "${ext || "(none)"}".`,
-      {
-        suggestion: `Supported: ${Object.keys(RUNNERS).join(", ")}. Use execute_code with language bash for anything else.`,
-      },
-    );
-  }
-  return [runner, shellQuote(path), ...args.map(shellQuote)].join(" ");
-}
 
 export const runFileTool = defineTool<ToolDeps>()({
   ...runFile,

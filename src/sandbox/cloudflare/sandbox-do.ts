@@ -10,10 +10,11 @@
  *   the adapter can tell "context lost" (report `contextReset`) from "first use".
  *
  * The Worker entry must also export `ContainerProxy` (re-exported here) so the
- * container's outbound traffic can be routed through the Worker.
+ * container's outbound traffic can be routed through the Worker; the Worker also installs
+ * the code-mode outbound handler (src/worker/codemode-outbound.ts) on this class, so the
+ * backend never reaches up into code mode.
  */
 import { Sandbox as BaseSandbox, ContainerProxy } from "@cloudflare/sandbox";
-import { codemodeOutboundByHost } from "./codemode-outbound.ts";
 
 export { ContainerProxy };
 
@@ -48,6 +49,3 @@ export class Sandbox extends BaseSandbox<SandboxDoEnv> {
     else await this.ctx.storage.put(CONTEXT_KEY_PREFIX + language, id);
   }
 }
-
-// Code mode: programs reach the Worker at http://codemode.internal (see codemode-outbound.ts).
-Sandbox.outboundByHost = codemodeOutboundByHost;

@@ -75,14 +75,14 @@ class FakeWorker implements CodemodeRunHost {
     this.base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   }
 
-  async openCodemodeRun(): Promise<OpenedRun> {
+  async openRun(): Promise<OpenedRun> {
     const runId = crypto.randomUUID().replaceAll("-", "");
     const token = (crypto.randomUUID() + crypto.randomUUID()).replaceAll("-", "");
     this.runs.set(runId, { token, open: true, calls: [] });
     return { runId, token, tools: [tool("everything", "get_sum", "get-sum"), tool("everything", "fail")] };
   }
 
-  async closeCodemodeRun(runId: string): Promise<CodemodeCall[]> {
+  async closeRun(runId: string): Promise<CodemodeCall[]> {
     const run = this.runs.get(runId);
     if (!run) return [];
     run.open = false;

@@ -13,10 +13,10 @@
  * session that is evicted resumes following its tasks when its schedule fires.
  */
 import type { ServerNotification } from "@modelcontextprotocol/sdk/types.js";
-import { asAppError } from "../errors/app-error.ts";
-import type { TaskApi } from "./api.ts";
-import { mcpTask } from "./mcp-result.ts";
-import { isTerminal, type TaskState } from "./types.ts";
+import { asAppError } from "../../errors/app-error.ts";
+import { isTerminal, type TaskState } from "../../tasks/types.ts";
+import type { TaskApi } from "../../workspace/rpc.ts";
+import { mcpTask } from "./result.ts";
 
 const WATCH_KEY = "tasks:watch";
 /** When the next tick is due; a schedule is only added when none is pending. */

@@ -5,8 +5,7 @@
  * sees the same fields whether it called the tool directly or as a task.
  */
 import type { CallToolResult, Task } from "@modelcontextprotocol/sdk/types.js";
-import type { TaskOutput } from "./api.ts";
-import type { TaskState, TaskStatus, TaskView } from "./types.ts";
+import type { TaskOutput, TaskState, TaskStatus, TaskView } from "../../tasks/types.ts";
 
 /** How often clients are asked to poll tasks/get. */
 export const MCP_POLL_INTERVAL_MS = 1_000;

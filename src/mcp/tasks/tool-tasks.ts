@@ -7,13 +7,14 @@
  * notebook-like persistent context of a plain execute_code call, and the task limits
  * (TASK_DEFAULT_TIMEOUT_SECONDS / TASK_MAX_TIMEOUT_SECONDS) apply.
  */
-import type { ToolDeps } from "../mcp/deps.ts";
-import type { ToolExtra } from "../mcp/tool-kit.ts";
-import type { Language } from "../shared/sandbox-schema.ts";
-import { newTaskId } from "./ids.ts";
-import { codeLaunch, launchFor, taskTimeoutMs } from "./launch.ts";
-import { runFields } from "./mcp-result.ts";
-import { isTerminal, type TaskState } from "./types.ts";
+
+import type { Language } from "../../shared/sandbox-schema.ts";
+import { newTaskId } from "../../tasks/ids.ts";
+import { codeLaunch, launchFor, taskTimeoutMs } from "../../tasks/launch.ts";
+import { isTerminal, type TaskState } from "../../tasks/types.ts";
+import type { ToolDeps } from "../deps.ts";
+import type { ToolExtra } from "../tool-kit.ts";
+import { runFields } from "./result.ts";
 
 const WAIT_STEP_MS = 250;
 

@@ -20,11 +20,11 @@ import type {
   TaskStore,
 } from "@modelcontextprotocol/sdk/experimental/tasks/interfaces.js";
 import type { CallToolResult, Request, RequestId, Result, Task } from "@modelcontextprotocol/sdk/types.js";
-import { asAppError } from "../errors/app-error.ts";
-import type { TaskApi } from "./api.ts";
-import { newTaskId } from "./ids.ts";
-import { callToolResultFor, MCP_POLL_INTERVAL_MS, mcpTask } from "./mcp-result.ts";
-import { isTerminal, type TaskOrigin } from "./types.ts";
+import { asAppError } from "../../errors/app-error.ts";
+import { newTaskId } from "../../tasks/ids.ts";
+import { isTerminal, type TaskOrigin } from "../../tasks/types.ts";
+import type { TaskApi } from "../../workspace/rpc.ts";
+import { callToolResultFor, MCP_POLL_INTERVAL_MS, mcpTask } from "./result.ts";
 
 const MCP_PAGE_SIZE = 50;
 const MCP_OUTPUT_CAP_BYTES = 65_536;
@@ -86,7 +86,7 @@ export class WorkspaceTaskStore implements TaskStore {
 
   /** Records why a task could not be started; tasks/result returns `result`. */
   async failStart(taskId: string, result: CallToolResult, reason: string): Promise<Task> {
-    await this.#tasks.storeOutcome(taskId, { status: "failed", result: JSON.stringify(result) });
+    await this.#tasks.storeMcpOutcome(taskId, { status: "failed", result: JSON.stringify(result) });
     await this.#tasks.settle(taskId, "failed", reason);
     return mcpTask(await this.#tasks.status(taskId), this.#settings.retentionMs);
   }
@@ -141,7 +141,7 @@ export class WorkspaceTaskStore implements TaskStore {
       inline.result = result as CallToolResult;
       return;
     }
-    await this.#tasks.storeOutcome(taskId, { status, result: JSON.stringify(result) });
+    await this.#tasks.storeMcpOutcome(taskId, { status, result: JSON.stringify(result) });
     await this.#tasks.settle(taskId, status, null);
   }
 
@@ -151,7 +151,7 @@ export class WorkspaceTaskStore implements TaskStore {
       this.#inline.delete(taskId);
       return inline.result ?? { content: [], isError: true };
     }
-    const stored = await this.#tasks.outcome(taskId);
+    const stored = await this.#tasks.mcpOutcome(taskId);
     if (stored) return JSON.parse(stored.result) as Result;
     const status = await this.#tasks.status(taskId);
     if (!isTerminal(status.state)) throw new Error(`Task ${taskId} has not finished yet`);

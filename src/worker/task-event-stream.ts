@@ -16,9 +16,8 @@
  * POLL_MS while the client is connected; nothing is kept between requests.
  */
 import { AppError, asAppError } from "../errors/app-error.ts";
-import type { Workspace } from "../workspace/workspace-do.ts";
-import { type TaskApi, taskApiFor } from "./api.ts";
-import { isTerminal, type TaskState } from "./types.ts";
+import { isTerminal, type TaskState } from "../tasks/types.ts";
+import type { TaskApi, WorkspaceClient } from "../workspace/rpc.ts";
 
 const POLL_MS = 500;
 const KEEPALIVE_MS = 15_000;
@@ -47,15 +46,15 @@ export function startOffset(request: Request, url: URL): number {
 
 /** Opens the stream, or throws TASK_NOT_FOUND before any byte is sent. */
 export async function taskEventStream(
-  workspace: DurableObjectStub<Workspace>,
+  workspace: WorkspaceClient,
   principal: string,
   request: EventsRequest,
 ): Promise<Response> {
-  const meta = await workspace.info();
+  const meta = await workspace.workspace.info();
   if (!meta || meta.principal !== principal) {
     throw new AppError("TASK_NOT_FOUND", `No task ${request.taskId.slice(0, 40)} in this workspace.`);
   }
-  const api = taskApiFor(workspace);
+  const api = workspace.tasks;
   const first = await api.status(request.taskId);
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();

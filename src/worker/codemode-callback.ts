@@ -5,9 +5,10 @@
  * because the sandbox never holds an API token: the per-run token, checked by the
  * workspace Durable Object, is the authentication.
  */
-import { readBodyWithin } from "../../shared/read-body.ts";
-import type { Workspace } from "../../workspace/workspace-do.ts";
-import { CALLBACK_PATH, type CallbackReply, MAX_CALL_BYTES, replyStatus } from "./wire.ts";
+import { CALLBACK_PATH, type CallbackReply, MAX_CALL_BYTES, replyStatus } from "../codemode/python/wire.ts";
+import { readBodyWithin } from "../shared/read-body.ts";
+import { workspaceClient } from "../workspace/rpc.ts";
+import type { Workspace } from "../workspace/workspace-do.ts";
 
 export interface CallbackEnv {
   WORKSPACE: DurableObjectNamespace<Workspace>;
@@ -59,5 +60,5 @@ export async function forwardCall(
   } catch {
     return reply({ ok: false, code: "UNAUTHORIZED", error: "Not a valid code-mode run." });
   }
-  return reply(await env.WORKSPACE.get(id).codemodeCall(runId, token, body, sandboxId));
+  return reply(await workspaceClient(env.WORKSPACE.get(id)).codemode.call(runId, token, body, sandboxId));
 }

@@ -5,10 +5,11 @@
  * to the workspace Durable Object, which checks the per-run token. Internet access
  * stays off; upstream credentials stay in the Worker.
  *
- * Installed as `Sandbox.outboundByHost` in sandbox-do.ts.
+ * Installed as `Sandbox.outboundByHost` by the Worker entry (index.ts): the Worker owns
+ * every route into it, including this one; the sandbox backend knows nothing of it.
  */
-import { type CallbackEnv, forwardCall } from "../../codemode/python/callback-route.ts";
-import { VIRTUAL_HOST, VIRTUAL_PATH } from "../../codemode/python/wire.ts";
+import { VIRTUAL_HOST, VIRTUAL_PATH } from "../codemode/python/wire.ts";
+import { type CallbackEnv, forwardCall } from "./codemode-callback.ts";
 
 async function codemodeOutbound(request: Request, env: CallbackEnv): Promise<Response> {
   const match = VIRTUAL_PATH.exec(new URL(request.url).pathname);

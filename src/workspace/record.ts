@@ -1,0 +1,99 @@
+/**
+ * The workspace's own row: who owns it, its name, its sandbox, when it was last used.
+ *
+ * Table: workspace(id=1, principal, name, named, sandbox_id, created_at, last_used_at),
+ * exactly one row once the workspace exists. Unnamed workspaces expire
+ * WORKSPACE_IDLE_TTL_SECONDS after `last_used_at` (the Durable Object's alarm decides).
+ */
+import { AppError } from "../errors/app-error.ts";
+import { sandboxId, workspaceKey } from "./names.ts";
+import type { WorkspaceMeta } from "./schema.ts";
+
+export interface WorkspaceRow extends Record<string, SqlStorageValue> {
+  principal: string;
+  name: string;
+  named: number;
+  sandbox_id: string;
+  created_at: number;
+  last_used_at: number;
+}
+
+export class WorkspaceRecord {
+  readonly #sql: SqlStorage;
+  readonly #idleTtlMs: () => number;
+  /** Called when an unnamed workspace is created, with the time it would expire. */
+  readonly #onCreated: (expiresAt: number) => Promise<void>;
+
+  constructor(sql: SqlStorage, idleTtlMs: () => number, onCreated: (expiresAt: number) => Promise<void>) {
+    this.#sql = sql;
+    this.#idleTtlMs = idleTtlMs;
+    this.#onCreated = onCreated;
+  }
+
+  static migrate(sql: SqlStorage): void {
+    sql.exec(`CREATE TABLE IF NOT EXISTS workspace (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      principal TEXT NOT NULL, name TEXT NOT NULL, named INTEGER NOT NULL,
+      sandbox_id TEXT NOT NULL, created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL)`);
+  }
+
+  row(): WorkspaceRow | undefined {
+    return this.#sql.exec<WorkspaceRow>("SELECT * FROM workspace WHERE id = 1").toArray()[0];
+  }
+
+  /** Creates the workspace on first use, otherwise marks it used. Returns its metadata. */
+  async attach(principal: string, name: string, named: boolean): Promise<WorkspaceMeta> {
+    const now = Date.now();
+    const existing = this.row();
+    if (existing) {
+      // Keys embed the principal, so this only fails if routing itself is wrong.
+      if (existing.principal !== principal || existing.name !== name) {
+        throw new AppError("NOT_FOUND", "Workspace not found.");
+      }
+      this.#sql.exec("UPDATE workspace SET last_used_at = ? WHERE id = 1", now);
+      existing.last_used_at = now;
+      return this.#meta(existing);
+    }
+    const row: WorkspaceRow = {
+      principal,
+      name,
+      named: named ? 1 : 0,
+      sandbox_id: await sandboxId(workspaceKey(principal, name)),
+      created_at: now,
+      last_used_at: now,
+    };
+    this.#sql.exec(
+      "INSERT INTO workspace (id, principal, name, named, sandbox_id, created_at, last_used_at) VALUES (1, ?, ?, ?, ?, ?, ?)",
+      row.principal,
+      row.name,
+      row.named,
+      row.sandbox_id,
+      row.created_at,
+      row.last_used_at,
+    );
+    if (!named) await this.#onCreated(now + this.#idleTtlMs());
+    return this.#meta(row);
+  }
+
+  /** Marks the workspace used now (keeps an unnamed workspace alive). */
+  touch(): void {
+    this.#sql.exec("UPDATE workspace SET last_used_at = ? WHERE id = 1", Date.now());
+  }
+
+  info(): WorkspaceMeta | null {
+    const row = this.row();
+    return row ? this.#meta(row) : null;
+  }
+
+  #meta(row: WorkspaceRow): WorkspaceMeta {
+    return {
+      name: row.name,
+      named: row.named === 1,
+      principal: row.principal,
+      sandboxId: row.sandbox_id,
+      createdAt: new Date(row.created_at).toISOString(),
+      lastUsedAt: new Date(row.last_used_at).toISOString(),
+      expiresAt: row.named === 1 ? null : new Date(row.last_used_at + this.#idleTtlMs()).toISOString(),
+    };
+  }
+}
