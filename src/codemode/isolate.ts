@@ -6,12 +6,15 @@
  *   no env bindings, so nothing of the Worker's configuration is reachable from it.
  * - `codemode.<server>.<tool>(input)` is a prelude-defined proxy over one host function,
  *   `call(server, tool, input)`, carried over Workers RPC by the executor.
- * - Time: the executor races the program against `timeoutMs` inside the isolate; the
- *   isolate also gets a CPU limit (stops tight loops, where that race never fires) and
- *   the host waits at most `timeoutMs` plus a grace period. Once the run has settled,
- *   host calls are refused, so a program cannot keep using tools after its result.
+ * - Time: the host waits `timeoutMs` and then reports the run as `TIMED_OUT` — a code,
+ *   so nothing the program prints or throws can pass for a timeout. The executor's own
+ *   in-isolate race is set a grace period later, as a backstop; the isolate also gets a
+ *   CPU limit (stops tight loops). Once the run has settled, host calls are refused with
+ *   `RUN_ENDED`, so a program cannot keep using tools after its result.
  */
 import { DynamicWorkerExecutor, type ExecuteResult } from "@cloudflare/codemode";
+import { AppError } from "../errors/app-error.ts";
+import type { ErrorCode } from "../errors/codes.ts";
 
 export type HostCall = (server: string, tool: string, input: unknown) => Promise<unknown>;
 
@@ -22,8 +25,14 @@ export interface IsolateRunOptions {
   timeoutMs: number;
 }
 
-/** Host grace beyond the in-isolate timeout before the host gives up waiting. */
-const HOST_GRACE_MS = 2_000;
+/** How much later than the host's deadline the executor's own timeout fires. */
+const BACKSTOP_GRACE_MS = 2_000;
+
+/** The executor's result, with a code when the host stopped the run. */
+export interface IsolateOutcome extends ExecuteResult {
+  /** `TIMED_OUT` when the run hit `timeoutMs`; absent when the program settled itself. */
+  errorCode?: ErrorCode;
+}
 
 function prelude(servers: string[]): string {
   const namespaces = servers.map((s) => `    codemode[${JSON.stringify(s)}] = __ns(${JSON.stringify(s)});`);
@@ -52,24 +61,29 @@ function limitedLoader(loader: WorkerLoader, cpuMs: number): WorkerLoader {
   };
 }
 
-export async function runInIsolate(code: string, options: IsolateRunOptions): Promise<ExecuteResult> {
+export async function runInIsolate(code: string, options: IsolateRunOptions): Promise<IsolateOutcome> {
   let open = true;
   const executor = new DynamicWorkerExecutor({
     loader: limitedLoader(options.loader, options.timeoutMs),
-    timeout: options.timeoutMs,
+    timeout: options.timeoutMs + BACKSTOP_GRACE_MS,
     globalOutbound: null,
   });
   const call = async (...args: unknown[]) => {
-    if (!open) throw new Error("This run has ended; tool calls are no longer accepted.");
+    if (!open) throw new AppError("RUN_ENDED", "This run has ended; tool calls are no longer accepted.");
     const [server, tool, input] = args;
     if (typeof server !== "string" || typeof tool !== "string") throw new Error("invalid tool reference");
     return options.call(server, tool, input);
   };
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const hostTimeout = new Promise<ExecuteResult>((resolve) => {
+  const hostTimeout = new Promise<IsolateOutcome>((resolve) => {
     timer = setTimeout(
-      () => resolve({ result: undefined, error: `Execution timed out after ${options.timeoutMs} ms` }),
-      options.timeoutMs + HOST_GRACE_MS,
+      () =>
+        resolve({
+          result: undefined,
+          error: `Execution timed out after ${options.timeoutMs} ms`,
+          errorCode: "TIMED_OUT",
+        }),
+      options.timeoutMs,
     );
   });
   try {

@@ -5,6 +5,7 @@
  * through `ToolDeps.codemode`.
  */
 import { AppError, asAppError } from "../errors/app-error.ts";
+import type { ErrorCode } from "../errors/codes.ts";
 import type { Language, RunCodeOptions, RunCodeOutcome } from "../sandbox/backend.ts";
 import { CallRecorder, type CodemodeCall } from "./calls.ts";
 import { declarationsFor } from "./declarations.ts";
@@ -54,6 +55,8 @@ export interface CodemodeRunResult {
   logs: string[];
   logsTruncated: boolean;
   error?: string;
+  /** `TIMED_OUT` when the run was stopped at its timeout (never derived from the message). */
+  errorCode?: ErrorCode;
   /** Every upstream call the program made, in order. */
   calls: CodemodeCall[];
   durationMs: number;
@@ -192,6 +195,7 @@ export class CodemodeService {
       result: outcome.result,
       logs: outcome.logs ?? [],
       ...(outcome.error === undefined ? {} : { error: outcome.error }),
+      ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }),
     });
   }
 
@@ -210,7 +214,7 @@ export class CodemodeService {
    * One entry point for execute_code: JavaScript/TypeScript run in a Worker Loader
    * isolate, Python in the workspace sandbox with the `codemode` module. The isolate's
    * result is mapped onto the sandbox's `RunCodeOutcome` (console → stdout, the returned
-   * value as JSON text in `result`, "timed out" → `terminated: "timeout"`), so callers
+   * value as JSON text in `result`, `TIMED_OUT` → `terminated: "timeout"`), so callers
    * shape both the same way.
    */
   async execute(
@@ -237,7 +241,7 @@ export class CodemodeService {
     if (run.success) outcome.result = JSON.stringify(run.result);
     if (run.error !== undefined) {
       outcome.error = { name: "Error", message: run.error, traceback: [] };
-      if (/timed out/i.test(run.error)) outcome.terminated = "timeout";
+      if (run.errorCode === "TIMED_OUT") outcome.terminated = "timeout";
     }
     return { outcome, calls: run.calls, ...(run.success ? { value: run.result } : {}) };
   }
@@ -256,7 +260,7 @@ export class CodemodeService {
     recorder: CallRecorder,
     started: number,
     options: RunJavaScriptOptions,
-    outcome: { result?: unknown; logs: string[]; error?: string },
+    outcome: { result?: unknown; logs: string[]; error?: string; errorCode?: ErrorCode },
   ): Promise<CodemodeRunResult> {
     const capped = capLines(outcome.logs, options.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT);
     await this.logRun(options.language, recorder.calls);
@@ -269,11 +273,7 @@ export class CodemodeService {
       durationMs: Date.now() - started,
     };
     if (outcome.error !== undefined) out.error = outcome.error;
+    if (outcome.errorCode !== undefined) out.errorCode = outcome.errorCode;
     return out;
   }
-}
-
-/** True when a program refers to `codemode`: the hint for routing JS/TS to the isolate. */
-export function usesCodemode(code: string): boolean {
-  return /\bcodemode\b/.test(code);
 }

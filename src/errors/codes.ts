@@ -30,6 +30,11 @@ export const ErrorCode = {
   UPSTREAM_TOOL_ERROR: "UPSTREAM_TOOL_ERROR",
   TOOL_NOT_FOUND: "TOOL_NOT_FOUND",
   TOOL_NOT_ALLOWED: "TOOL_NOT_ALLOWED",
+  /** A code-mode run has finished; its tool calls are refused from then on. */
+  RUN_ENDED: "RUN_ENDED",
+  // Running code
+  /** A program ran past its timeout and was stopped. */
+  TIMED_OUT: "TIMED_OUT",
   // Infrastructure
   SANDBOX_UNAVAILABLE: "SANDBOX_UNAVAILABLE",
   CONFIG_INVALID: "CONFIG_INVALID",
@@ -62,6 +67,8 @@ export const httpStatus: Record<ErrorCode, number> = {
   UPSTREAM_TOOL_ERROR: 502,
   TOOL_NOT_FOUND: 404,
   TOOL_NOT_ALLOWED: 403,
+  RUN_ENDED: 403,
+  TIMED_OUT: 408,
   SANDBOX_UNAVAILABLE: 503,
   CONFIG_INVALID: 500,
   INTERNAL: 500,

@@ -144,6 +144,25 @@ describe("code mode against wrangler dev", { timeout: 60_000 }, () => {
     },
   );
 
+  it("javascript: the word codemode in a comment or a string keeps the persistent context", async () => {
+    const set = await run("javascript", "globalThis.kept = 41; kept");
+    expect(set).toMatchObject({ success: true, result: "41" });
+    // Before, any match of /\bcodemode\b/ sent a program to a fresh isolate, where `kept`
+    // does not exist; the routing rule now ignores comments and strings.
+    const commented = await run(
+      "javascript",
+      "// later this could use codemode.everything.echo\nconst note = 'no codemode here'; kept + 1",
+    );
+    expect(commented).toMatchObject({ success: true, result: "42" });
+    expect(commented.diagnostics?.codemode_calls).toBeUndefined();
+    // A program that does use codemode still goes to the isolate (no `kept` there).
+    const used = await run(
+      "javascript",
+      "await codemode.everything.echo({ message: 'x' }); return typeof kept",
+    );
+    expect(used).toMatchObject({ success: true, result: JSON.stringify("undefined") });
+  });
+
   it("no upstream header value can be found by JavaScript (globals, environment, network)", async () => {
     const out = await run(
       "javascript",

@@ -190,6 +190,21 @@ describe("runJavaScript", { timeout: 30_000 }, () => {
     expect(slow.outcome).toMatchObject({ success: false, terminated: "timeout" });
   });
 
+  it("reports a timeout by its code, never by the wording of an error", async () => {
+    const { codemode } = service();
+    const thrown = await codemode.execute("javascript", 'throw new Error("Execution timed out")', {
+      timeoutMs: 5_000,
+      outputLimitBytes: 65_536,
+    });
+    expect(thrown.outcome).toMatchObject({ success: false, error: { message: "Execution timed out" } });
+    expect(thrown.outcome.terminated).toBeUndefined();
+    const slow = await codemode.runJavaScript("await new Promise(() => {})", {
+      language: "javascript",
+      timeoutMs: 300,
+    });
+    expect(slow).toMatchObject({ success: false, errorCode: "TIMED_OUT" });
+  });
+
   it("reports a thrown error with the logs written before it", async () => {
     const { codemode } = service();
     const out = await codemode.runJavaScript('console.warn("about to fail"); throw new Error("boom")', {

@@ -10,6 +10,7 @@
  *   Sandbox class's outbound interception inside the Worker.
  */
 import { z } from "zod";
+import type { ErrorCode } from "../../errors/codes.ts";
 
 export const CALLBACK_PATH = /^\/internal\/codemode\/([0-9a-f]{64})\/([0-9a-f]{32})$/;
 export const VIRTUAL_HOST = "codemode.internal";
@@ -24,7 +25,7 @@ export const CallbackRequest = z.object({
 });
 export type CallbackRequest = z.infer<typeof CallbackRequest>;
 
-export type CallbackReply = { ok: true; value: unknown } | { ok: false; error: string; code?: string };
+export type CallbackReply = { ok: true; value: unknown } | { ok: false; error: string; code?: ErrorCode };
 
 /** HTTP status for a reply: refusals are 403, everything the program should see is 200. */
 export function replyStatus(reply: CallbackReply): number {

@@ -1,4 +1,4 @@
-import { usesCodemode } from "../../codemode/service.ts";
+import { usesCodemode } from "../../codemode/routing.ts";
 import type { Image } from "../../shared/sandbox-schema.ts";
 import type { ToolDeps } from "../deps.ts";
 import { executeCode } from "../schemas/run.ts";
@@ -33,10 +33,11 @@ export const executeCodeTool = defineTool<ToolDeps>()({
       return { structured };
     }
     const runOptions = { timeoutMs, outputLimitBytes, resetContext: args.reset_context ?? false };
-    // Code that calls upstream tools runs through code mode (JS/TS in an isolate, Python in
-    // the sandbox with the codemode module); everything else in the persistent context.
+    // Code that refers to `codemode` (as code: comments and strings do not count, see
+    // src/codemode/routing.ts) runs through code mode (JS/TS in an isolate, Python in the
+    // sandbox with the codemode module); everything else in the persistent context.
     const codemodeRun =
-      deps.codemode && usesCodemode(args.code)
+      deps.codemode && usesCodemode(args.code, args.language)
         ? await deps.codemode.execute(args.language, args.code, runOptions)
         : undefined;
     const outcome =
