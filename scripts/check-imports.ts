@@ -1,17 +1,21 @@
 /**
- * Folder import rule for src/: prints the folder-level import graph and fails when an
- * import points against the rule in ARCHITECTURE.md or closes a cycle between folders.
+ * The import rule of ARCHITECTURE.md, checked: prints the folder-level import graph of
+ * src/ (and what host/ and cli/ take from src/) and exits 1 when an import breaks the rule.
  *
- * Each top-level folder of src/ may import only the folders listed for it in ALLOWED;
- * a folder missing from ALLOWED is itself a violation, so a new folder has to be placed
- * on purpose. Type-only imports count too: a type arrow is still an arrow a reader follows.
+ * Violations:
+ * - an arrow between top-level folders of src/ that ALLOWED does not list, or a folder
+ *   ALLOWED does not know (a new folder has to be placed on purpose);
+ * - any cycle between folders, and any cycle between files;
+ * - an import from host/ or cli/ into src/ outside NODE_SIDE (those run on Node, so they
+ *   may only take runtime-neutral modules).
+ * Type-only imports count too: a type arrow is still an arrow a reader has to follow.
  *
- * Usage: node scripts/check-imports.ts [root]   (root defaults to the repository)
+ * Usage: node scripts/check-imports.ts [root]   (root defaults to this repository)
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 
-/** Who may import whom. Everything else is a violation. */
+/** Which folders of src/ each folder may import. Everything else is a violation. */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   errors: [],
   shared: ["errors"],
@@ -24,10 +28,16 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   worker: ["errors", "shared", "config", "sandbox", "tasks", "codemode", "workspace", "mcp"],
 };
 
+/** What the Node-side folders may import from src/ (path prefixes under src/). */
+export const NODE_SIDE: Readonly<Record<string, readonly string[]>> = {
+  host: ["errors/", "shared/", "sandbox/backend.ts"],
+  cli: ["errors/", "shared/", "mcp/schemas/", "tasks/types.ts", "workspace/names.ts"],
+};
+
 export interface Edge {
   from: string;
   to: string;
-  /** "src/a/x.ts -> src/b/y.ts" for every file-level import behind this folder arrow. */
+  /** "a/x.ts -> b/y.ts" for every file import behind this arrow. */
   files: string[];
 }
 
@@ -39,16 +49,93 @@ export interface Report {
 }
 
 const IMPORT =
-  /(?:^|[\s;])(?:import|export)\s[^"';]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+  /(?:^|[\s;])(?:import|export)\s[^"';]*?from\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 
 function sourceFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
+    if (name === "node_modules") continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
     else if (name.endsWith(".ts")) out.push(path);
   }
   return out;
+}
+
+/** Removes comments so an example import inside a comment is not an arrow. */
+function stripComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+}
+
+/** The relative imports of a file, resolved to absolute paths. */
+function importsOf(file: string): string[] {
+  const out: string[] = [];
+  for (const match of stripComments(readFileSync(file, "utf8")).matchAll(IMPORT)) {
+    const spec = match[1] ?? match[2] ?? match[3];
+    if (spec?.startsWith(".")) out.push(resolve(dirname(file), spec));
+  }
+  return out;
+}
+
+export function analyse(root: string): Report {
+  const srcDir = join(root, "src");
+  const arrows = new Map<string, Edge>();
+  const violations: string[] = [];
+  const fileEdges = new Map<string, string[]>();
+  const inSrc = (path: string) => !relative(srcDir, path).startsWith("..");
+  const arrow = (from: string, to: string, line: string) => {
+    const key = `${from}->${to}`;
+    const edge = arrows.get(key) ?? { from, to, files: [] };
+    edge.files.push(line);
+    arrows.set(key, edge);
+  };
+
+  const files = sourceFiles(srcDir);
+  for (const file of files) {
+    const from = folderOf(srcDir, file);
+    for (const target of importsOf(file)) {
+      if (!inSrc(target)) {
+        violations.push(`${relative(root, file)} imports ${relative(root, target)}, outside src/`);
+        continue;
+      }
+      fileEdges.set(file, [...(fileEdges.get(file) ?? []), target]);
+      const to = folderOf(srcDir, target);
+      if (to !== from) arrow(from, to, `${relative(srcDir, file)} -> ${relative(srcDir, target)}`);
+    }
+  }
+  const srcEdges = [...arrows.values()];
+  for (const edge of srcEdges) {
+    const allowed = ALLOWED[edge.from];
+    if (!allowed)
+      violations.push(`src/${edge.from}/ has no place in the rule (ALLOWED in scripts/check-imports.ts)`);
+    else if (!allowed.includes(edge.to)) {
+      violations.push(`${edge.from} -> ${edge.to} is against the rule:\n    ${edge.files.join("\n    ")}`);
+    }
+  }
+  for (const cycle of folderCycles(srcEdges)) violations.push(`folder cycle: ${cycle.join(" -> ")}`);
+  for (const group of fileCycles(fileEdges)) {
+    violations.push(`file cycle: ${group.map((f) => relative(root, f)).join(", ")}`);
+  }
+
+  let nodeFiles = 0;
+  for (const [side, prefixes] of Object.entries(NODE_SIDE)) {
+    for (const file of sourceFiles(join(root, side))) {
+      nodeFiles++;
+      for (const target of importsOf(file)) {
+        if (!inSrc(target)) continue;
+        const rel = relative(srcDir, target).split(sep).join("/");
+        arrow(side, `src/${folderOf(srcDir, target)}`, `${relative(root, file)} -> src/${rel}`);
+        if (!prefixes.some((p) => rel.startsWith(p))) {
+          violations.push(
+            `${relative(root, file)} imports src/${rel}: ${side}/ may only import ${prefixes.join(", ")}`,
+          );
+        }
+      }
+    }
+  }
+  const edges = [...arrows.values()].sort((a, b) => `${a.from} ${a.to}`.localeCompare(`${b.from} ${b.to}`));
+  return { edges, violations, files: files.length + nodeFiles };
 }
 
 /** The top-level folder of src/ a file belongs to; files directly in src/ count as "src". */
@@ -57,54 +144,22 @@ function folderOf(srcDir: string, file: string): string {
   return rel.length > 1 ? (rel[0] as string) : "src";
 }
 
-/** Removes comments so an example import inside a comment is not an arrow. */
-function stripComments(text: string): string {
-  return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+/** Every folder cycle, each reported once, starting from its alphabetically first folder. */
+function folderCycles(edges: Edge[]): string[][] {
+  const next = new Map<string, string[]>();
+  for (const { from, to } of edges) next.set(from, [...(next.get(from) ?? []), to]);
+  const found: string[][] = [];
+  const walk = (start: string, at: string, path: string[]): void => {
+    for (const to of next.get(at) ?? []) {
+      if (to === start) found.push([...path, to]);
+      else if (to > start && !path.includes(to)) walk(start, to, [...path, to]);
+    }
+  };
+  for (const start of [...next.keys()].sort()) walk(start, start, [start]);
+  return found;
 }
 
-export function analyse(root: string): Report {
-  const srcDir = join(root, "src");
-  const arrows = new Map<string, Edge>();
-  const violations: string[] = [];
-  const fileEdges = new Map<string, string[]>();
-  const files = sourceFiles(srcDir);
-  for (const file of files) {
-    const from = folderOf(srcDir, file);
-    const text = stripComments(readFileSync(file, "utf8"));
-    for (const match of text.matchAll(IMPORT)) {
-      const spec = match[1] ?? match[2];
-      if (!spec?.startsWith(".")) continue;
-      const target = resolve(dirname(file), spec);
-      if (relative(srcDir, target).startsWith("..")) {
-        violations.push(`${relative(root, file)} imports ${spec}, outside src/`);
-        continue;
-      }
-      fileEdges.set(file, [...(fileEdges.get(file) ?? []), target]);
-      const to = folderOf(srcDir, target);
-      if (to === from) continue;
-      const key = `${from}->${to}`;
-      const edge = arrows.get(key) ?? { from, to, files: [] };
-      edge.files.push(`${relative(root, file)} -> ${relative(root, target)}`);
-      arrows.set(key, edge);
-    }
-  }
-  const edges = [...arrows.values()].sort((a, b) => `${a.from}${a.to}`.localeCompare(`${b.from}${b.to}`));
-  for (const edge of edges) {
-    const allowed = ALLOWED[edge.from];
-    if (!allowed)
-      violations.push(`folder src/${edge.from}/ has no place in the rule (scripts/check-imports.ts)`);
-    else if (!allowed.includes(edge.to)) {
-      violations.push(`${edge.from} -> ${edge.to} is against the rule:\n    ${edge.files.join("\n    ")}`);
-    }
-  }
-  for (const cycle of cycles(edges)) violations.push(`folder cycle: ${cycle.join(" -> ")}`);
-  for (const group of fileCycles(fileEdges)) {
-    violations.push(`file cycle: ${group.map((f) => relative(root, f)).join(", ")}`);
-  }
-  return { edges, violations, files: files.length };
-}
-
-/** Groups of files that import each other in a circle (strongly connected components). */
+/** Groups of files that import each other in a circle (Tarjan's strongly connected components). */
 function fileCycles(next: Map<string, string[]>): string[][] {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
@@ -136,25 +191,10 @@ function fileCycles(next: Map<string, string[]>): string[][] {
   return groups;
 }
 
-/** Every folder cycle, each reported once from its smallest member. */
-function cycles(edges: Edge[]): string[][] {
-  const next = new Map<string, string[]>();
-  for (const { from, to } of edges) next.set(from, [...(next.get(from) ?? []), to]);
-  const found: string[][] = [];
-  const walk = (start: string, at: string, path: string[]): void => {
-    for (const to of next.get(at) ?? []) {
-      if (to === start) found.push([...path, to]);
-      else if (to > start && !path.includes(to)) walk(start, to, [...path, to]);
-    }
-  };
-  for (const start of [...next.keys()].sort()) walk(start, start, [start]);
-  return found;
-}
-
 export function printGraph(report: Report): string {
-  const lines = ["Folder import graph of src/ (from -> to, file imports behind each arrow):"];
+  const lines = ["Import graph by folder (from -> to: number of file imports behind the arrow)"];
   for (const edge of report.edges)
-    lines.push(`  ${edge.from.padEnd(10)} -> ${edge.to.padEnd(10)} ${edge.files.length}`);
+    lines.push(`  ${edge.from.padEnd(10)} -> ${edge.to.padEnd(13)} ${edge.files.length}`);
   return lines.join("\n");
 }
 
@@ -163,9 +203,9 @@ if (process.argv[1] === import.meta.filename) {
   const report = analyse(root);
   console.log(printGraph(report));
   if (report.violations.length > 0) {
-    console.error(`\n${report.violations.length} import rule violation(s):`);
+    console.error(`\n${report.violations.length} import rule violation(s) (rule: ARCHITECTURE.md):`);
     for (const v of report.violations) console.error(`  ${v}`);
     process.exit(1);
   }
-  console.log(`\n${report.files} files: no cycles; every arrow follows the rule in ARCHITECTURE.md.`);
+  console.log(`\n${report.files} files: no cycles, every arrow follows the rule in ARCHITECTURE.md.`);
 }
