@@ -1,3 +1,4 @@
+/** The one error class (AppError) and its recovery after an RPC or HTTP boundary. */
 import { type ErrorCode, httpStatus } from "./codes.ts";
 
 /**

@@ -1,3 +1,4 @@
+/** WorkspaceMeta: what workspace_info and the session see of a workspace. */
 import { z } from "zod";
 
 export const WorkspaceMeta = z.object({

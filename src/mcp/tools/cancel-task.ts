@@ -1,3 +1,4 @@
+/** cancel_task: stops a task and every unfinished task below it. */
 import type { ToolDeps } from "../deps.ts";
 import { cancelTask } from "../schemas/tasks.ts";
 import { defineTool } from "../tool-kit.ts";

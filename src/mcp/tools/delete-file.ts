@@ -1,3 +1,4 @@
+/** delete_file: removes a file or directory under /workspace. */
 import { AppError } from "../../errors/app-error.ts";
 import type { ToolDeps } from "../deps.ts";
 import { deleteFile } from "../schemas/files.ts";

@@ -1,3 +1,4 @@
+/** describe_tool: one upstream tool's full TypeScript declaration and schemas (code mode). */
 import { AppError } from "../../errors/app-error.ts";
 import type { ToolDeps } from "../deps.ts";
 import { describeTool } from "../schemas/codemode.ts";

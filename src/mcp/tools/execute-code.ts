@@ -1,3 +1,8 @@
+/**
+ * execute_code: runs a program in the workspace's persistent context, through code mode when
+ * it uses `codemode` (src/codemode/routing.ts), or as a task after
+ * `background_after_seconds`.
+ */
 import { usesCodemode } from "../../codemode/routing.ts";
 import type { Image } from "../../shared/sandbox-schema.ts";
 import type { ToolDeps } from "../deps.ts";

@@ -1,3 +1,4 @@
+/** list_files: a directory listing under /workspace. */
 import type { ToolDeps } from "../deps.ts";
 import { listFiles, MAX_LISTED_ENTRIES } from "../schemas/files.ts";
 import { defineTool } from "../tool-kit.ts";

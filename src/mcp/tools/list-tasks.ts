@@ -1,3 +1,4 @@
+/** list_tasks: the workspace's tasks, filtered and paged. */
 import type { ToolDeps } from "../deps.ts";
 import { listTasks } from "../schemas/tasks.ts";
 import { defineTool } from "../tool-kit.ts";

@@ -1,3 +1,4 @@
+/** read_file: a workspace file as text or base64, with size limits. */
 import { AppError } from "../../errors/app-error.ts";
 import { toBase64 } from "../../shared/encoding.ts";
 import type { ToolDeps } from "../deps.ts";

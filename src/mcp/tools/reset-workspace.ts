@@ -1,3 +1,4 @@
+/** reset_workspace: wipes the workspace's files and interpreter state. */
 import type { ToolDeps } from "../deps.ts";
 import { resetWorkspace } from "../schemas/workspace.ts";
 import { defineTool } from "../tool-kit.ts";

@@ -1,3 +1,4 @@
+/** resume_task: a follow-up run in the same workspace after a finished task. */
 import type { ToolDeps } from "../deps.ts";
 import { resumeTask } from "../schemas/tasks.ts";
 import { defineTool } from "../tool-kit.ts";

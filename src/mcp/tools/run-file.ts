@@ -1,3 +1,4 @@
+/** run_file: runs an existing workspace file as a fresh process, chosen by extension. */
 import { AppError } from "../../errors/app-error.ts";
 import { commandForFile } from "../../shared/file-command.ts";
 import type { ToolDeps } from "../deps.ts";

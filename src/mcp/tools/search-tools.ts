@@ -1,3 +1,4 @@
+/** search_tools: finds upstream tools for code mode, with their TypeScript declarations. */
 import { AppError } from "../../errors/app-error.ts";
 import type { ToolDeps } from "../deps.ts";
 import { searchTools } from "../schemas/codemode.ts";

@@ -1,3 +1,4 @@
+/** start_task: starts code, a command or a file as a background task. */
 import type { ToolDeps } from "../deps.ts";
 import { startTask } from "../schemas/tasks.ts";
 import { defineTool } from "../tool-kit.ts";

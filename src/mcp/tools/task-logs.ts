@@ -1,3 +1,4 @@
+/** task_logs: a page of a task's output lines, by offset. */
 import type { ToolDeps } from "../deps.ts";
 import { taskLogs } from "../schemas/tasks.ts";
 import { defineTool } from "../tool-kit.ts";

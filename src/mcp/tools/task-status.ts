@@ -1,3 +1,4 @@
+/** task_status: a task's state, exit code, times and last output lines. */
 import type { ToolDeps } from "../deps.ts";
 import { taskStatus } from "../schemas/tasks.ts";
 import { defineTool } from "../tool-kit.ts";

@@ -1,3 +1,4 @@
+/** workspace_info: the workspace's name, sandbox and expiry, and the server's limits. */
 import type { ToolDeps } from "../deps.ts";
 import { workspaceInfo } from "../schemas/workspace.ts";
 import { defineTool } from "../tool-kit.ts";

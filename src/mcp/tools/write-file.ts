@@ -1,3 +1,4 @@
+/** write_file: writes text or base64 content to a workspace file. */
 import { AppError } from "../../errors/app-error.ts";
 import { fromBase64 } from "../../shared/encoding.ts";
 import type { ToolDeps } from "../deps.ts";
