@@ -1,3 +1,4 @@
+/** `codemode-mcp cat`: print a workspace file (binary files as raw bytes). */
 import { Buffer } from "node:buffer";
 import { readFile } from "../../../src/mcp/schemas/files.ts";
 import { parseCommandArgs } from "../args.ts";

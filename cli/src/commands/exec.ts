@@ -1,3 +1,4 @@
+/** `codemode-mcp exec`: run code (python, javascript, typescript, bash) and print its output. */
 import { executeCode } from "../../../src/mcp/schemas/run.ts";
 import { Language } from "../../../src/shared/sandbox-schema.ts";
 import { parseCommandArgs, parseSeconds } from "../args.ts";

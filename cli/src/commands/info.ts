@@ -1,3 +1,4 @@
+/** `codemode-mcp info`: show the workspace: name, backend, limits, what survives. */
 import { workspaceInfo } from "../../../src/mcp/schemas/workspace.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";

@@ -1,3 +1,4 @@
+/** `codemode-mcp ls`: list workspace files. */
 import { listFiles } from "../../../src/mcp/schemas/files.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";

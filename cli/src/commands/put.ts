@@ -1,3 +1,4 @@
+/** `codemode-mcp put`: upload a local file (or stdin) to the workspace. */
 import { Buffer } from "node:buffer";
 import { basename } from "node:path";
 import { writeFile } from "../../../src/mcp/schemas/files.ts";

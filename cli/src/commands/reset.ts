@@ -1,3 +1,4 @@
+/** `codemode-mcp reset`: wipe the workspace: files, contexts and processes (needs --yes). */
 import { resetWorkspace } from "../../../src/mcp/schemas/workspace.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";

@@ -1,3 +1,4 @@
+/** `codemode-mcp rm`: delete a workspace file or directory (recursively). */
 import { deleteFile } from "../../../src/mcp/schemas/files.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";

@@ -1,3 +1,4 @@
+/** `codemode-mcp run`: run a workspace file (.py, .js, .mjs, .cjs, .ts, .sh) with arguments. */
 import { runFile } from "../../../src/mcp/schemas/run.ts";
 import { parseCommandArgs, parseSeconds } from "../args.ts";
 import { call } from "../client.ts";

@@ -1,3 +1,4 @@
+/** `codemode-mcp task cancel`: cancel a queued or running task (and its children). */
 import { cancelTask } from "../../../src/mcp/schemas/tasks.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";

@@ -1,3 +1,4 @@
+/** `codemode-mcp task list`: list the workspace's tasks, newest first. */
 import { listTasks } from "../../../src/mcp/schemas/tasks.ts";
 import { TaskState } from "../../../src/tasks/types.ts";
 import { parseCommandArgs, parseCount } from "../args.ts";

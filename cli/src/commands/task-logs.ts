@@ -1,3 +1,4 @@
+/** `codemode-mcp task logs`: print a task's output; --follow until it ends. */
 import { taskLogs } from "../../../src/mcp/schemas/tasks.ts";
 import { LogStream } from "../../../src/tasks/types.ts";
 import { parseCommandArgs, parseCount } from "../args.ts";

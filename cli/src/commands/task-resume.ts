@@ -1,3 +1,4 @@
+/** `codemode-mcp task resume`: start a follow-up of a finished task in the same workspace. */
 import { resumeTask } from "../../../src/mcp/schemas/tasks.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";

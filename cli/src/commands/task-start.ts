@@ -1,3 +1,4 @@
+/** `codemode-mcp task start`: start a background task and print its id. */
 import { startTask } from "../../../src/mcp/schemas/tasks.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";

@@ -1,3 +1,4 @@
+/** `codemode-mcp task status`: show a task's state, exit code, times and last output lines. */
 import { taskStatus } from "../../../src/mcp/schemas/tasks.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";

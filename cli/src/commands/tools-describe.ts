@@ -1,3 +1,4 @@
+/** `codemode-mcp tools describe`: show an upstream tool's TypeScript declaration. */
 import { describeTool } from "../../../src/mcp/schemas/codemode.ts";
 import { parseCommandArgs } from "../args.ts";
 import { call } from "../client.ts";

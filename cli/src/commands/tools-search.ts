@@ -1,3 +1,4 @@
+/** `codemode-mcp tools search`: find upstream MCP tools for code mode. */
 import { searchTools } from "../../../src/mcp/schemas/codemode.ts";
 import { parseCommandArgs, parseCount } from "../args.ts";
 import { call } from "../client.ts";

@@ -1,3 +1,4 @@
+/** The host's bearer-secret check (the Worker is its only client). */
 import { createHash, timingSafeEqual } from "node:crypto";
 
 /**

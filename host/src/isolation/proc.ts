@@ -1,3 +1,4 @@
+/** Counting the processes a uid already runs, from /proc (RLIMIT_NPROC counts all of them). */
 import { readdir, stat } from "node:fs/promises";
 
 /** Number of processes whose effective uid is `uid` (the owner of /proc/<pid>). */
