@@ -17,9 +17,14 @@ export function nodeBinary(): string {
 }
 
 /** Waits for the child to serve `url`; a child that never gets there is not left running. */
-async function readyOrStopped(child: Child, url: string, timeoutMs: number): Promise<void> {
+async function readyOrStopped(
+  child: Child,
+  url: string,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<void> {
   try {
-    await waitForHttp(url, child, timeoutMs);
+    await waitForHttp(url, child, timeoutMs, headers);
   } catch (error) {
     await child.stop();
     throw error;
@@ -49,7 +54,9 @@ export async function startHost(options: HostOptions): Promise<Child & { url: st
       ...options.extraEnv,
     },
   });
-  await readyOrStopped(child, `${url}/health`, 30_000);
+  // The authenticated health route: a host that answers with our secret is ours, not
+  // another stack's that happens to hold the port.
+  await readyOrStopped(child, `${url}/v1/health`, 30_000, { Authorization: `Bearer ${options.secret}` });
   return { ...child, url };
 }
 
