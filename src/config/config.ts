@@ -57,6 +57,7 @@ export const ConfigSchema = z
     API_TOKENS: apiTokens,
     ENVIRONMENT: z.enum(["development", "production"]).default("production"),
     ALLOWED_ORIGINS: list.default([]),
+    ALLOWED_HOSTS: list.default([]),
     ALLOW_LOCALHOST_ORIGINS: bool.optional(),
     SANDBOX_BACKEND: z.enum(["local", "cloudflare"]).default("cloudflare"),
     SANDBOX_HOST_URL: z.url().default("http://127.0.0.1:8788"),

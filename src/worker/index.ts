@@ -15,7 +15,7 @@ import { handleCodemodeCallback } from "./codemode-callback.ts";
 import { codemodeOutboundByHost } from "./codemode-outbound.ts";
 import { appErrorResponse, errorResponse, jsonResponse } from "./http.ts";
 import { serveLegacySse, servePreflight, serveStreamable } from "./mcp-routes.ts";
-import { originAllowed } from "./origin.ts";
+import { hostAllowed, originAllowed } from "./origin.ts";
 import type { SessionProps } from "./session-agent.ts";
 import { TASK_EVENTS_PATH } from "./task-event-stream.ts";
 import { serveTaskEvents } from "./task-events.ts";
@@ -63,6 +63,13 @@ export default {
     if (!isMcp && !isSse && !taskEvents)
       return errorResponse(404, "NOT_FOUND", `No route for ${request.method} ${url.pathname}`);
 
+    if (!hostAllowed(request, config)) {
+      return errorResponse(
+        403,
+        "FORBIDDEN_HOST",
+        `This server does not answer to the name "${url.hostname}". Add it to ALLOWED_HOSTS.`,
+      );
+    }
     if (!originAllowed(request, config)) {
       return errorResponse(403, "FORBIDDEN_ORIGIN", "This Origin is not allowed. Add it to ALLOWED_ORIGINS.");
     }

@@ -56,6 +56,40 @@ describe("HTTP edge", () => {
     await listed.body?.cancel();
   });
 
+  it("rejects a request for a foreign Host name (DNS rebinding without an Origin) with 403", async () => {
+    const initBody = JSON.stringify(initialize);
+    const headers = {
+      Authorization: `Bearer ${ALICE}`,
+      Accept: "application/json, text/event-stream",
+      "Content-Type": "application/json",
+    };
+    for (const [base, status] of [
+      ["http://evil.example", 403],
+      ["http://evil.example.localhost.attacker.net:8787", 403],
+      ["http://localhost:8787", 200],
+      ["http://127.0.0.1:8787", 200],
+      ["https://codemode-mcp.someone.workers.dev", 200],
+      ["https://app.example.com", 200],
+    ] as const) {
+      const res = await call(new Request(`${base}/mcp`, { method: "POST", headers, body: initBody }));
+      expect([base, res.status]).toEqual([base, status]);
+      if (status === 403) {
+        const body = await res.json<{ error: { code: string; message: string } }>();
+        expect(body.error.code).toBe("FORBIDDEN_HOST");
+        expect(body.error.message).toContain("ALLOWED_HOSTS");
+      } else {
+        await res.body?.cancel();
+      }
+    }
+    // A GET to the legacy SSE endpoint is what a rebinding page can send without an Origin.
+    const sse = await call(
+      new Request("http://evil.example/sse", {
+        headers: { Authorization: `Bearer ${ALICE}`, Accept: "text/event-stream" },
+      }),
+    );
+    expect(sse.status).toBe(403);
+  });
+
   it("rejects an invalid workspace name with a clear 400", async () => {
     const res = await call(
       new Request(`${BASE}/mcp?workspace=Bad_Name!`, {
