@@ -1,3 +1,4 @@
+/** The sandbox contract suite against the real local sandbox host. */
 import { startTestHost } from "../helpers/local-host.ts";
 import { describeSandboxContract } from "./sandbox-contract.ts";
 

@@ -1,3 +1,4 @@
+/** The Worker's HTTP edge (health, routes, Origin, tokens, body limits) and MCP sessions. */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ALICE, BASE, BOB, connect, initialize, rpc } from "./helpers.ts";

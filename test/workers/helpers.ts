@@ -1,3 +1,4 @@
+/** Test tokens, the Worker's fetch, and a real MCP client connected to it. */
 import { exports } from "cloudflare:workers";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";

@@ -1,3 +1,4 @@
+/** Tool declarations as a client sees them, unknown tools and bad arguments, ping and logging. */
 import { describe, expect, it } from "vitest";
 import { ALICE, connect } from "./helpers.ts";
 

@@ -1,3 +1,4 @@
+/** Sessions map to workspaces per principal; idle unnamed workspaces expire with their sandbox. */
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";

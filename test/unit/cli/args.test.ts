@@ -1,3 +1,4 @@
+/** CLI argument parsing: words, --help, flags and their values, durations. */
 import { describe, expect, it } from "vitest";
 import { parseCommandArgs, parseSeconds, takeWords, wantsHelp } from "../../../cli/src/args.ts";
 import { UsageError } from "../../../cli/src/errors.ts";

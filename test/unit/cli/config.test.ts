@@ -1,3 +1,4 @@
+/** CLI settings: URL, token and workspace from flags and CODEMODE_* variables, with clear usage errors. */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_URL, resolveConfig } from "../../../cli/src/config.ts";
 import { UsageError } from "../../../cli/src/errors.ts";

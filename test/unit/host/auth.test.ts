@@ -1,3 +1,4 @@
+/** The sandbox host client: the bearer secret, host errors as AppErrors, an unreachable host, no secret in logs. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSandboxHost, type SandboxHost } from "../../../host/src/server.ts";
 import { LocalSandboxBackend } from "../../../src/sandbox/local.ts";

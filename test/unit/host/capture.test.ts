@@ -1,3 +1,4 @@
+/** Output capping on the host: head and tail kept, the full stream saved to a file. */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,3 +1,4 @@
+/** The sandbox host's settings from its environment and flags. */
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../host/src/config.ts";
 

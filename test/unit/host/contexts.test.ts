@@ -1,3 +1,4 @@
+/** Persistent Python and JavaScript contexts on the real local host. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestHost, type TestHost } from "../../helpers/local-host.ts";
 

@@ -1,3 +1,4 @@
+/** How a JavaScript cell is prepared for the persistent context: redeclarable bindings, top-level await, the trailing value. */
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { prepareJs, stripTypes } from "../../../host/src/contexts/js-prepare.ts";

@@ -1,3 +1,4 @@
+/** Workspace path confinement on the host: NUL bytes, symlinks that leave, paths that do not exist yet. */
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
