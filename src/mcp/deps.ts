@@ -2,7 +2,7 @@
 import type { CodemodeService } from "../codemode/service.ts";
 import type { Config } from "../config/config.ts";
 import type { SandboxBackend, WorkspaceRef } from "../sandbox/backend.ts";
-import type { TaskApi } from "../workspace/rpc.ts";
+import type { TaskApi, WorkspaceClient } from "../workspace/rpc.ts";
 import type { WorkspaceMeta } from "../workspace/schema.ts";
 
 export interface WorkspaceHandle {
@@ -14,6 +14,9 @@ export interface WorkspaceHandle {
   touch(): void;
 }
 
+/** The workspace's idempotency records (see src/workspace/idempotency.ts). */
+export type IdempotencyApi = WorkspaceClient["idempotency"];
+
 export interface ToolDeps {
   config: Config;
   principal: string;
@@ -21,6 +24,8 @@ export interface ToolDeps {
   sandbox: SandboxBackend;
   /** Background tasks of this workspace (kept by the workspace Durable Object). */
   tasks: TaskApi;
+  /** Runs calls that carry an idempotency key once per workspace. */
+  idempotency: IdempotencyApi;
   /** Code mode over upstream MCP servers; absent when UPSTREAM_MCP_SERVERS is empty. */
   codemode?: CodemodeService;
 }

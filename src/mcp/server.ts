@@ -8,6 +8,9 @@ export interface McpServerOptions {
   taskStore?: TaskStore;
 }
 
+export const SERVER_INSTRUCTIONS =
+  "An isolated computer for running code. Use execute_code for Python, JavaScript, TypeScript or bash; files live under /workspace. Call workspace_info to learn limits.";
+
 export function createMcpServer(options: McpServerOptions = {}): McpServer {
   const tasks = options.taskStore
     ? { tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } }
@@ -17,8 +20,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
     {
       capabilities: { logging: {}, tools: {}, ...tasks },
       ...(options.taskStore ? { taskStore: options.taskStore } : {}),
-      instructions:
-        "An isolated computer for running code. Use execute_code for Python, JavaScript, TypeScript or bash; files live under /workspace. Call workspace_info to learn limits.",
+      instructions: SERVER_INSTRUCTIONS,
     },
   );
 }

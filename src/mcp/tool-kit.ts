@@ -9,12 +9,10 @@
  */
 import type { CreateTaskRequestHandlerExtra } from "@modelcontextprotocol/sdk/experimental/tasks/interfaces.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type {
   CallToolResult,
   ContentBlock,
   ServerNotification,
-  ServerRequest,
   Task,
   ToolAnnotations,
 } from "@modelcontextprotocol/sdk/types.js";
@@ -22,7 +20,19 @@ import type { z } from "zod";
 import { AppError, asAppError } from "../errors/app-error.ts";
 import type { ToolContract } from "./schemas/contract.ts";
 
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/**
+ * What a tool handler may use of the request it serves. Both protocol eras provide it:
+ * the 2025 session server passes the SDK's own request extra (a superset), the
+ * 2026-07-28 stateless server adapts its request context (src/mcp/stateless/).
+ */
+export interface ToolExtra {
+  /** Aborted when the client cancels the call or goes away. */
+  signal: AbortSignal;
+  /** The request's `_meta` (progress token, related task, …). */
+  _meta?: { progressToken?: string | number | undefined; [key: string]: unknown } | undefined;
+  /** Sends a notification tied to this request (progress, logging). */
+  sendNotification: (notification: ServerNotification) => Promise<void>;
+}
 
 export interface ToolOutput<O> {
   /** Validated against the tool's output schema and sent as `structuredContent`. */
@@ -45,6 +55,8 @@ export interface ToolDefinition<Deps, I extends z.ZodObject, O extends z.ZodObje
   handler: (args: z.infer<I>, deps: Deps, extra: ToolExtra) => Promise<ToolOutput<z.infer<O>>>;
   /** Present when the tool can also run as an MCP task. */
   task?: ToolTaskSupport<Deps, I>;
+  /** Present when a 2026-07-28 call may be answered with a Tasks-extension task. */
+  extensionTask?: ExtensionTaskPolicy<I, O>;
 }
 
 export interface ToolTaskSupport<Deps, I extends z.ZodObject> {
@@ -65,6 +77,17 @@ export interface TaskCalls {
   failStart(taskId: string, result: CallToolResult, reason: string): Promise<Task>;
 }
 
+/**
+ * How a call becomes a Tasks-extension task (protocol 2026-07-28, SEP-2663) when the
+ * client declares the extension; the server decides per request.
+ * - `start`: when `when(args)` holds, the call is started as a task through the tool's
+ *   `task.start`, like a 2025 task-augmented call.
+ * - `adopt`: the tool itself starts a background task; the call answers with that task.
+ */
+export type ExtensionTaskPolicy<I extends z.ZodObject, O extends z.ZodObject> =
+  | { mode: "start"; when: (args: z.infer<I>) => boolean }
+  | { mode: "adopt"; taskId: (output: z.infer<O>) => string };
+
 /** Helps inference: `defineTool<Deps>()({...})`. */
 export function defineTool<Deps>() {
   return <I extends z.ZodObject, O extends z.ZodObject>(def: ToolDefinition<Deps, I, O>) => def;
@@ -78,7 +101,7 @@ export function errorResult(error: AppError): CallToolResult {
 }
 
 /** A thrown error as the result the model sees; unknown failures without internals. */
-function failureResult(toolName: string, error: unknown): CallToolResult {
+export function failureResult(toolName: string, error: unknown): CallToolResult {
   const known = asAppError(error);
   if (known) return errorResult(known);
   // Unknown failures are reported without internals; the detail goes to the log.
@@ -86,7 +109,8 @@ function failureResult(toolName: string, error: unknown): CallToolResult {
   return errorResult(new AppError("INTERNAL", `${toolName} failed unexpectedly. Try again.`));
 }
 
-async function runTool<Deps, I extends z.ZodObject, O extends z.ZodObject>(
+/** Runs a tool's handler and shapes its output (or failure) as a `CallToolResult`. */
+export async function runTool<Deps, I extends z.ZodObject, O extends z.ZodObject>(
   tool: ToolDefinition<Deps, I, O>,
   args: z.infer<I>,
   deps: Deps,
@@ -130,14 +154,17 @@ export function registerTool<Deps, I extends z.ZodObject, O extends z.ZodObject>
             const result = await runTool(tool, args as z.infer<I>, deps, extra);
             return { task: tasks.completeInline(task.taskId, result) };
           }
+          // A task begins `working` (spec 2025-11-25), even one that already ended: its
+          // outcome is what tasks/get and tasks/result report next.
           try {
             await taskSupport.start(args as z.infer<I>, deps, task.taskId, extra);
           } catch (error) {
             const result = failureResult(tool.name, error);
             const reason = asAppError(error)?.message ?? "could not start";
-            return { task: await tasks.failStart(task.taskId, result, reason) };
+            return { task: { ...(await tasks.failStart(task.taskId, result, reason)), status: "working" } };
           }
-          return { task: await extra.taskStore.getTask(task.taskId) };
+          const created = await extra.taskStore.getTask(task.taskId);
+          return { task: created ? { ...created, status: "working" } : created };
         }) as never,
         getTask: (async (_args: unknown, extra: CreateTaskRequestHandlerExtra & { taskId: string }) =>
           extra.taskStore.getTask(extra.taskId)) as never,
@@ -154,4 +181,13 @@ export function registerTool<Deps, I extends z.ZodObject, O extends z.ZodObject>
     // computed from the schema generically and cannot be named here, hence the cast.
     ((args: unknown, extra: ToolExtra) => runTool(tool, args as z.infer<I>, deps, extra)) as never,
   );
+}
+
+/**
+ * Where tools are registered. One list of tools (src/mcp/tools/index.ts) serves both
+ * protocol eras through a host each: `sessionToolHost` (2025 sessions, SDK v1 server)
+ * and the stateless 2026-07-28 host (src/mcp/stateless/tool-host.ts).
+ */
+export interface ToolHost<Deps> {
+  register<I extends z.ZodObject, O extends z.ZodObject>(tool: ToolDefinition<Deps, I, O>, deps: Deps): void;
 }

@@ -17,6 +17,7 @@ import { appErrorResponse, errorResponse, jsonResponse } from "./http.ts";
 import { serveLegacySse, servePreflight, serveStreamable } from "./mcp-routes.ts";
 import { hostAllowed, originAllowed } from "./origin.ts";
 import type { SessionProps } from "./session-agent.ts";
+import { isModernRequest, parseBody, serveStateless } from "./stateless.ts";
 import { TASK_EVENTS_PATH } from "./task-event-stream.ts";
 import { serveTaskEvents } from "./task-events.ts";
 
@@ -115,6 +116,10 @@ export default {
       );
     }
     const forward = { request, url, body, env, ctx, token };
+    if (isMcp) {
+      const parsed = parseBody(body);
+      if (await isModernRequest(request, parsed)) return serveStateless(forward, parsed, props, config);
+    }
     return isMcp ? serveStreamable(forward) : serveLegacySse(forward);
   },
 } satisfies ExportedHandler<Env>;

@@ -4,16 +4,15 @@
  * handler later touches this folder alone.
  */
 import { McpAgent } from "agents/mcp";
-import { createCodemodeService } from "../codemode/create.ts";
 import { configFrom } from "../config/config.ts";
-import type { ToolDeps, WorkspaceHandle } from "../mcp/deps.ts";
 import { createMcpServer } from "../mcp/server.ts";
+import { sessionToolHost } from "../mcp/session-tool-host.ts";
 import { TaskEventRelay, watchedTasks } from "../mcp/tasks/relay.ts";
 import { WorkspaceTaskStore } from "../mcp/tasks/task-store.ts";
 import { registerTools } from "../mcp/tools/index.ts";
-import { createSandboxBackend } from "../sandbox/factory.ts";
 import { unnamedWorkspaceName, workspaceKey } from "../workspace/names.ts";
 import { type WorkspaceClient, workspaceClient } from "../workspace/rpc.ts";
+import { buildToolDeps } from "./tool-deps.ts";
 
 export interface SessionProps extends Record<string, unknown> {
   principal: string;
@@ -58,21 +57,6 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
     const ws = workspaceClient(this.env.WORKSPACE.getByName(workspaceKey(props.principal, name)));
     const meta = await ws.workspace.attach(props.principal, name, props.workspace !== null);
 
-    const workspace: WorkspaceHandle = {
-      ref: { id: meta.sandboxId },
-      info: async () => (await ws.workspace.info()) ?? meta,
-      touch: () => this.touch(ws),
-    };
-    const sandbox = createSandboxBackend(this.env, config);
-    const codemode = createCodemodeService(this.env, config, {
-      logCalls: (entry) => ws.codemode.recordCalls(entry),
-      python: {
-        sandbox,
-        ws: workspace.ref,
-        workspace: { id: ws.id, openRun: ws.codemode.openRun, closeRun: ws.codemode.closeRun },
-        ...(props.origin ? { requestOrigin: props.origin } : {}),
-      },
-    });
     const taskApi = ws.tasks;
     this.relay = new TaskEventRelay(
       taskApi,
@@ -98,15 +82,17 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
       },
       (taskId, progressToken) => this.relay?.watch(taskId, { mcp: true, progressToken }) ?? Promise.resolve(),
     );
-    const deps: ToolDeps = {
+    const deps = buildToolDeps({
+      env: this.env,
       config,
       principal: props.principal,
-      workspace,
-      sandbox,
+      ws,
+      meta,
       tasks,
-      ...(codemode ? { codemode } : {}),
-    };
-    registerTools(this.server, deps, this.mcpTasks);
+      touch: () => this.touch(ws),
+      origin: props.origin,
+    });
+    registerTools(sessionToolHost(this.server, this.mcpTasks), deps);
     await this.scheduleExpiry(config.SESSION_IDLE_TTL_SECONDS);
   }
 

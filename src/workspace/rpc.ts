@@ -6,6 +6,7 @@
  *   workspace  WorkspaceRecord   — attach, touch, info
  *   tasks      TaskService       — the task verbs
  *   codemode   WorkspaceCodemode — code-mode runs of sandboxed programs and the call log
+ *   idempotency IdempotencyStore — outputs of calls made with an idempotency key
  * The object has a single RPC method, `rpc(area, verb, args)`, which runs the verb and
  * returns an `RpcResult`: failures travel as values carrying a coded AppError (a thrown
  * error would lose its class and be logged as uncaught by the Durable Object).
@@ -19,6 +20,7 @@ import type { WorkspaceCodemode } from "../codemode/python/workspace-side.ts";
 import { AppError, asAppError } from "../errors/app-error.ts";
 import type { ErrorCode } from "../errors/codes.ts";
 import type { TaskService } from "../tasks/service.ts";
+import type { IdempotencyStore } from "./idempotency.ts";
 import type { WorkspaceRecord } from "./record.ts";
 
 export const TASK_VERBS = [
@@ -49,7 +51,18 @@ export const CODEMODE_VERBS = [
   "recentCalls",
 ] as const satisfies readonly (keyof WorkspaceCodemode)[];
 
-const VERBS = { workspace: WORKSPACE_VERBS, tasks: TASK_VERBS, codemode: CODEMODE_VERBS } as const;
+export const IDEMPOTENCY_VERBS = [
+  "claim",
+  "finish",
+  "release",
+] as const satisfies readonly (keyof IdempotencyStore)[];
+
+const VERBS = {
+  workspace: WORKSPACE_VERBS,
+  tasks: TASK_VERBS,
+  codemode: CODEMODE_VERBS,
+  idempotency: IDEMPOTENCY_VERBS,
+} as const;
 export type Area = keyof typeof VERBS;
 
 /** The implementations behind each area (what the Durable Object hands to `dispatch`). */
@@ -57,6 +70,7 @@ export interface WorkspaceAreas {
   workspace: Pick<WorkspaceRecord, (typeof WORKSPACE_VERBS)[number]>;
   tasks: Pick<TaskService, (typeof TASK_VERBS)[number]>;
   codemode: Pick<WorkspaceCodemode, (typeof CODEMODE_VERBS)[number]>;
+  idempotency: Pick<IdempotencyStore, (typeof IDEMPOTENCY_VERBS)[number]>;
 }
 
 /** An object's methods as seen from the other side of RPC: every result is a promise. */
@@ -128,5 +142,6 @@ export function workspaceClient(stub: WorkspaceRpcStub): WorkspaceClient {
     workspace: remote(rpcStub, "workspace"),
     tasks: remote(rpcStub, "tasks"),
     codemode: remote(rpcStub, "codemode"),
+    idempotency: remote(rpcStub, "idempotency"),
   };
 }

@@ -7,6 +7,7 @@
  *   codemode_calls(…) — code-mode call log, see src/codemode/call-log.ts
  *   codemode_runs(…) — open code-mode runs of sandboxed programs, see src/codemode/python/runs.ts
  *   tasks, task_logs — tasks and their output, see src/tasks/store.ts
+ *   idempotency — outputs of calls made with an idempotency key, see idempotency.ts
  * Unnamed workspaces are deleted — storage and sandbox — after WORKSPACE_IDLE_TTL_SECONDS
  * without use; the alarm re-arms itself while the workspace is in use. The same alarm
  * follows running tasks about once a second (src/tasks/service.ts); a running task
@@ -20,6 +21,7 @@ import { WorkspaceCodemode } from "../codemode/python/workspace-side.ts";
 import { configFrom } from "../config/config.ts";
 import { createSandboxBackend } from "../sandbox/factory.ts";
 import { TaskService } from "../tasks/service.ts";
+import { IdempotencyStore } from "./idempotency.ts";
 import { WorkspaceRecord, type WorkspaceRow } from "./record.ts";
 import { type Area, dispatch, type RpcResult, type WorkspaceAreas } from "./rpc.ts";
 
@@ -27,6 +29,7 @@ export class Workspace extends DurableObject<Env> {
   #tasks: TaskService | undefined;
   #codemode: WorkspaceCodemode | undefined;
   readonly #record: WorkspaceRecord;
+  readonly #idempotency: IdempotencyStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -35,6 +38,7 @@ export class Workspace extends DurableObject<Env> {
       () => this.idleTtlMs,
       (expiresAt) => ctx.storage.setAlarm(expiresAt),
     );
+    this.#idempotency = new IdempotencyStore(ctx.storage.sql);
     this.migrate();
   }
 
@@ -44,7 +48,12 @@ export class Workspace extends DurableObject<Env> {
   }
 
   private areas(): WorkspaceAreas {
-    return { workspace: this.#record, tasks: this.tasks, codemode: this.codemode };
+    return {
+      workspace: this.#record,
+      tasks: this.tasks,
+      codemode: this.codemode,
+      idempotency: this.#idempotency,
+    };
   }
 
   private get tasks(): TaskService {
@@ -75,6 +84,7 @@ export class Workspace extends DurableObject<Env> {
   private migrate(): void {
     WorkspaceRecord.migrate(this.ctx.storage.sql);
     WorkspaceCodemode.migrate(this.ctx.storage.sql);
+    IdempotencyStore.migrate(this.ctx.storage.sql);
   }
 
   private get idleTtlMs(): number {

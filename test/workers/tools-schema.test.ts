@@ -20,10 +20,11 @@ describe("tool declarations", () => {
 
   it("reports an unknown tool and invalid arguments clearly", async () => {
     const { client } = await connect(ALICE);
+    // Spec 2025-11-25: an unknown tool is a JSON-RPC error (-32602), not a tool result.
     const unknown = await client.callTool({ name: "no_such_tool", arguments: {} }).catch((e: Error) => e);
-    const text = unknown instanceof Error ? unknown.message : JSON.stringify(unknown);
-    expect(text).toMatch(/no_such_tool/);
-    expect(text).toMatch(/not found/i);
+    expect(unknown).toBeInstanceOf(Error);
+    expect((unknown as Error & { code?: number }).code).toBe(-32602);
+    expect((unknown as Error).message).toMatch(/Unknown tool: no_such_tool/);
     await client.close();
   });
 

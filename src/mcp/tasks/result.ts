@@ -27,12 +27,15 @@ export function mcpStatus(state: TaskState): Task["status"] {
 }
 
 /**
- * `ttl` is how long after creation the task may be deleted: finished tasks are kept for
- * the retention period after they end, so a running one lives at most timeout + retention.
+ * How long after creation a task may be deleted: its whole allowed run time plus the
+ * retention period after it ends. Fixed at creation, so the value a client reads never
+ * drifts while the task runs or when it ends early.
  */
+export function mcpTtlMs(view: Pick<TaskView, "timeout_seconds">, retentionMs: number): number {
+  return view.timeout_seconds * 1000 + retentionMs;
+}
+
 export function mcpTask(view: TaskView, retentionMs: number): Task {
-  const created = Date.parse(view.created_at);
-  const end = view.ended_at === null ? created + view.timeout_seconds * 1000 : Date.parse(view.ended_at);
   const message =
     view.state === "running"
       ? `running; ${view.log.lines} lines of output so far`
@@ -45,7 +48,7 @@ export function mcpTask(view: TaskView, retentionMs: number): Task {
     statusMessage: message,
     createdAt: view.created_at,
     lastUpdatedAt: view.updated_at,
-    ttl: end - created + retentionMs,
+    ttl: mcpTtlMs(view, retentionMs),
     pollInterval: MCP_POLL_INTERVAL_MS,
   };
 }

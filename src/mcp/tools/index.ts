@@ -1,9 +1,9 @@
 /** Registers every tool on a server. The only list of tools. */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { z } from "zod";
 import type { ToolDeps } from "../deps.ts";
+import { withIdempotency } from "../idempotency.ts";
 import { codeTaskSupport, fileTaskSupport } from "../tasks/tool-tasks.ts";
-import { registerTool, type TaskCalls, type ToolDefinition } from "../tool-kit.ts";
+import type { ToolDefinition, ToolHost } from "../tool-kit.ts";
 import { cancelTaskTool } from "./cancel-task.ts";
 import { deleteFileTool } from "./delete-file.ts";
 import { describeToolTool } from "./describe-tool.ts";
@@ -34,25 +34,38 @@ function withActivity<I extends z.ZodObject, O extends z.ZodObject>(
   };
 }
 
-/** `tasks` (the server's MCP task store) lets execute_code and run_file run as MCP tasks. */
-export function registerTools(server: McpServer, deps: ToolDeps, tasks?: TaskCalls): void {
-  registerTool(server, withActivity(workspaceInfoTool), deps);
-  registerTool(server, withActivity({ ...executeCodeTool, task: codeTaskSupport }), deps, tasks);
-  registerTool(server, withActivity({ ...runFileTool, task: fileTaskSupport }), deps, tasks);
-  registerTool(server, withActivity(writeFileTool), deps);
-  registerTool(server, withActivity(readFileTool), deps);
-  registerTool(server, withActivity(listFilesTool), deps);
-  registerTool(server, withActivity(deleteFileTool), deps);
-  registerTool(server, withActivity(resetWorkspaceTool), deps);
-  registerTool(server, withActivity(startTaskTool), deps);
-  registerTool(server, withActivity(taskStatusTool), deps);
-  registerTool(server, withActivity(listTasksTool), deps);
-  registerTool(server, withActivity(taskLogsTool), deps);
-  registerTool(server, withActivity(cancelTaskTool), deps);
-  registerTool(server, withActivity(resumeTaskTool), deps);
+/** Long runs a client will not wait for become Tasks-extension tasks (2026-07-28). */
+const LONG_RUN_SECONDS = 60;
+const longRun = (args: {
+  timeout_seconds?: number | undefined;
+  background_after_seconds?: number | undefined;
+}) => (args.timeout_seconds ?? 0) > LONG_RUN_SECONDS || args.background_after_seconds !== undefined;
+
+/**
+ * Every tool, registered on `host`: the 2025 session server or the 2026-07-28 stateless
+ * one. execute_code and run_file can run as MCP tasks (2025-11-25 task-augmented calls,
+ * 2026-07-28 Tasks extension); start_task's task is the extension task.
+ */
+export function registerTools(host: ToolHost<ToolDeps>, deps: ToolDeps): void {
+  const add = <I extends z.ZodObject, O extends z.ZodObject>(tool: ToolDefinition<ToolDeps, I, O>) =>
+    host.register(withActivity(tool.annotations.readOnlyHint ? tool : withIdempotency(tool)), deps);
+  add(workspaceInfoTool);
+  add({ ...executeCodeTool, task: codeTaskSupport, extensionTask: { mode: "start", when: longRun } });
+  add({ ...runFileTool, task: fileTaskSupport, extensionTask: { mode: "start", when: longRun } });
+  add(writeFileTool);
+  add(readFileTool);
+  add(listFilesTool);
+  add(deleteFileTool);
+  add(resetWorkspaceTool);
+  add({ ...startTaskTool, extensionTask: { mode: "adopt", taskId: (out) => out.task_id } });
+  add(taskStatusTool);
+  add(listTasksTool);
+  add(taskLogsTool);
+  add(cancelTaskTool);
+  add(resumeTaskTool);
   // Code-mode discovery exists only when there is something to discover.
   if (deps.codemode) {
-    registerTool(server, withActivity(searchToolsTool), deps);
-    registerTool(server, withActivity(describeToolTool), deps);
+    add(searchToolsTool);
+    add(describeToolTool);
   }
 }
