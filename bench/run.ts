@@ -6,12 +6,14 @@
 import { startStack } from "../test/helpers/stack.ts";
 import { codemodeBench, startCodemodeUpstream } from "./codemode.ts";
 import type { BenchModule, Row } from "./lib.ts";
+import { protocolsBench } from "./protocols.ts";
 import { sandboxBench } from "./sandbox.ts";
 import { tasksBench } from "./tasks.ts";
 
 const modules: Array<[string, BenchModule]> = [
   ["sandbox", sandboxBench],
   ["tasks", tasksBench],
+  ["protocols", protocolsBench],
 ];
 
 // Code mode needs an upstream MCP server running before the Worker starts.
