@@ -5,10 +5,12 @@
  * result parsed with its output schema at run time. Both schemas are the server's own
  * (src/mcp/schemas).
  */
+
 import type { z } from "zod";
 import type { ToolContract } from "../../src/mcp/schemas/contract.ts";
 import type { CliConfig } from "./config.ts";
 import { CliError, ToolError } from "./errors.ts";
+import { inCliTerms } from "./hints.ts";
 
 /** What the CLI reads from an MCP `tools/call` result. */
 export interface ToolResult {
@@ -49,7 +51,7 @@ export async function call<I extends z.ZodObject, O extends z.ZodObject>(
     const text = resultText(result);
     throw new ToolError(
       tool.name,
-      isUnknownTool(text, tool.name) ? missingTool(tool.name) : text || `${tool.name} failed.`,
+      isUnknownTool(text, tool.name) ? missingTool(tool.name) : inCliTerms(text) || `${tool.name} failed.`,
     );
   }
   const parsed = tool.output.safeParse(result.structuredContent);

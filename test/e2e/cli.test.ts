@@ -88,6 +88,28 @@ describe("codemode-mcp CLI", () => {
     expect(cat.stdout.equals(bytes)).toBe(true);
   });
 
+  it("`npm run cli -- put analysis.py` takes the path from where the user is, not the repository", async () => {
+    writeFileSync(join(dir, "analysis.py"), "print('from the user dir')\n");
+    // What npm passes to a script run from `dir`: the package root as cwd, INIT_CWD = dir.
+    const put = await cli(["put", "analysis.py"], { npm_lifecycle_event: "cli", INIT_CWD: dir });
+    expect(put).toMatchObject({ code: 0, out: "/workspace/analysis.py (27 bytes)\n" });
+    const run = await cli(["run", "analysis.py"]);
+    expect(run).toMatchObject({ code: 0, out: "from the user dir\n" });
+  });
+
+  it("exit_code means the same for every language: 0 on success, 1 for a failure", async () => {
+    for (const [language, ok, bad] of [
+      ["python", "x = 1", "raise ValueError('no')"],
+      ["javascript", "1 + 1", "throw new Error('no')"],
+      ["bash", "true", "exit 1"],
+    ] as const) {
+      const good = JSON.parse((await cli(["exec", language, ok, "--json"])).out);
+      expect([language, good.exit_code]).toEqual([language, 0]);
+      const failed = await cli(["exec", language, bad, "--json"]);
+      expect([language, JSON.parse(failed.out).exit_code, failed.code]).toEqual([language, 1, 1]);
+    }
+  });
+
   it("task start, then task logs --follow prints the output until the task completes", async () => {
     const start = await cli([
       "task",

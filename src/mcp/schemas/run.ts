@@ -33,7 +33,9 @@ export const RunResultFields = {
     .number()
     .int()
     .nullable()
-    .describe("process exit code; null for in-context runs or when killed"),
+    .describe(
+      "exit code: the process's own for bash and files; for code in a persistent context 0 on success and 1 for an uncaught exception; null when the run was killed (timeout, memory)",
+    ),
   error: CodeError.optional().describe("the exception raised by the code, if any"),
   duration_ms: z.number(),
   truncated: Truncation,

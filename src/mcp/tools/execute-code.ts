@@ -58,7 +58,8 @@ export const executeCodeTool = defineTool<ToolDeps>()({
       success: outcome.success,
       stdout: outcome.stdout,
       stderr: outcome.stderr,
-      exit_code: null,
+      // Same meaning as for bash: 0 on success, 1 for an uncaught exception, null when killed.
+      exit_code: outcome.terminated ? null : outcome.success ? 0 : 1,
       ...(outcome.error ? { error: outcome.error } : {}),
       ...(outcome.result !== undefined ? { result: outcome.result } : {}),
       duration_ms: outcome.durationMs,

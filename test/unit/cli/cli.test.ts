@@ -84,6 +84,21 @@ describe("failures", () => {
     expect(server.closed).toBe(1);
   });
 
+  it("advice that names MCP tools names the CLI commands instead", async () => {
+    const server = fakeServer({
+      cancel_task: () =>
+        toolError(
+          "TASK_NOT_FINISHED: Task t1 is still running.\nWait for it to finish (task_status), or cancel_task it first, then resume_task.",
+        ),
+    });
+    const { code, err } = await cli(["task", "cancel", "t1", "-w", "demo"], server);
+    expect(code).toBe(1);
+    expect(err).toContain(
+      "Wait for it to finish ('codemode-mcp task status'), or 'codemode-mcp task cancel' it first, then 'codemode-mcp task resume'.",
+    );
+    expect(err).not.toMatch(/task_status|cancel_task|resume_task/);
+  });
+
   it("a not-found error without a named workspace points at --workspace", async () => {
     const server = fakeServer({
       task_status: () => toolError("TASK_NOT_FOUND: No task t1 in this workspace."),

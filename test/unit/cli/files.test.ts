@@ -1,7 +1,9 @@
 /** ls, cat, put, rm: bytes in and out unchanged, and readable listings. */
+
 import { Buffer } from "node:buffer";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../../cli/src/cli.ts";
+import { callerDirectory } from "../../../cli/src/io.ts";
 import { context, type FakeServer, fakeIo, fakeServer } from "./fakes.ts";
 
 const BYTES = new Uint8Array([0, 255, 1, 128, 10, 13, 0xef, 0xbb, 0xbf]);
@@ -90,5 +92,16 @@ describe("ls and rm", () => {
     const { code, io } = await run(["rm", "old"], server);
     expect(code).toBe(0);
     expect(io.out()).toBe("deleted /workspace/old\n");
+  });
+});
+
+describe("local paths", () => {
+  it("are taken from where the user ran the command, also under `npm run` (INIT_CWD)", () => {
+    expect(callerDirectory({}, "/repo")).toBe("/repo");
+    expect(callerDirectory({ npm_lifecycle_event: "cli", INIT_CWD: "/home/me/data" }, "/repo")).toBe(
+      "/home/me/data",
+    );
+    // An INIT_CWD inherited from some outer npm script does not count when we were run directly.
+    expect(callerDirectory({ INIT_CWD: "/elsewhere" }, "/repo")).toBe("/repo");
   });
 });
