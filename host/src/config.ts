@@ -2,6 +2,7 @@
  * Settings of the local sandbox host, read once from the environment (and the
  * `--unsafe-no-isolation` flag). A bad value fails startup with the variable's name.
  */
+import { totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 
@@ -21,6 +22,9 @@ const EnvSchema = z.object({
   SANDBOX_HOST_MEMORY_MB: z.coerce.number().int().min(32).max(1_048_576).default(512),
   SANDBOX_HOST_MAX_PROCESSES: z.coerce.number().int().min(8).max(100_000).default(256),
   SANDBOX_HOST_MAX_FILE_MB: z.coerce.number().int().min(1).max(1_048_576).default(256),
+  SANDBOX_HOST_DISK_QUOTA_MB: z.coerce.number().int().min(1).max(1_073_741_824).default(1024),
+  /** Memory budget of all sandboxes together; 0 means three quarters of the machine's. */
+  SANDBOX_HOST_TOTAL_MEMORY_MB: z.coerce.number().int().min(0).max(1_073_741_824).default(0),
   SANDBOX_HOST_CPU_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   SANDBOX_HOST_CONTEXT_IDLE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
   SANDBOX_HOST_UNSAFE: flag,
@@ -39,6 +43,10 @@ export interface HostConfig {
   memoryBytes: number;
   maxProcesses: number;
   maxFileSizeBytes: number;
+  /** Disk space one workspace may occupy (file tools and code alike). */
+  diskQuotaBytes: number;
+  /** Memory limit of the parent group of all sandboxes (never just one sandbox's). */
+  totalMemoryBytes: number;
   cpuSeconds: number;
   /** Persistent contexts idle this long are stopped to free memory. */
   contextIdleMs: number;
@@ -77,6 +85,11 @@ export function loadConfig(
     memoryBytes: e.SANDBOX_HOST_MEMORY_MB * MiB,
     maxProcesses: e.SANDBOX_HOST_MAX_PROCESSES,
     maxFileSizeBytes: e.SANDBOX_HOST_MAX_FILE_MB * MiB,
+    diskQuotaBytes: e.SANDBOX_HOST_DISK_QUOTA_MB * MiB,
+    totalMemoryBytes:
+      e.SANDBOX_HOST_TOTAL_MEMORY_MB > 0
+        ? e.SANDBOX_HOST_TOTAL_MEMORY_MB * MiB
+        : Math.floor((totalmem() * 3) / 4 / MiB) * MiB,
     cpuSeconds: e.SANDBOX_HOST_CPU_SECONDS,
     contextIdleMs: e.SANDBOX_HOST_CONTEXT_IDLE_MINUTES * 60_000,
     unsafeNoIsolation: e.SANDBOX_HOST_UNSAFE || argv.includes("--unsafe-no-isolation"),

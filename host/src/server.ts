@@ -7,7 +7,8 @@
  * // host.url → "http://127.0.0.1:41234"
  * await host.close();
  */
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -20,6 +21,7 @@ import { type HostServices, route } from "./http/routes.ts";
 import { setupIsolation } from "./isolation/setup.ts";
 import { Processes } from "./processes/processes.ts";
 import { WorkspaceFiles } from "./workspace/files.ts";
+import { SandboxHelper } from "./workspace/sandbox-helper.ts";
 import { Workspaces } from "./workspace/workspaces.ts";
 
 export interface SandboxHost {
@@ -62,25 +64,34 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
     bwrapPath: options.bwrapPath,
     sandboxUid: options.sandboxUid,
     limits,
+    totalMemoryBytes: options.totalMemoryBytes,
     stateDir,
   });
   const { sandboxer } = isolation;
-  const workspaces = new Workspaces(options.root, sandboxer.owner);
-  const ensureOutputsDir = (ws: string) => workspaces.ensureSubdir(ws, ".outputs");
+  const workspaces = new Workspaces(options.root, sandboxer.owner, await workspaceKey(options.root));
+  const files = new WorkspaceFiles(
+    new SandboxHelper({
+      sandboxer,
+      pythonPath: options.pythonPath,
+      maxFileSizeBytes: options.maxFileSizeBytes,
+      diskQuotaBytes: options.diskQuotaBytes,
+      timeoutMs: FILE_OP_TIMEOUT_MS,
+    }),
+  );
   const services: HostServices = {
     sandboxer,
     workspaces,
-    files: new WorkspaceFiles({ maxFileSizeBytes: options.maxFileSizeBytes, owner: sandboxer.owner }),
+    files,
     contexts: new Contexts({
       sandboxer,
       pythonPath: options.pythonPath,
       captureDir,
       memoryBytes: options.memoryBytes,
       idleMs: options.contextIdleMs,
-      ensureOutputsDir,
+      files,
     }),
-    processes: new Processes(sandboxer, logDir),
-    exec: { sandboxer, captureDir, ensureOutputsDir },
+    processes: new Processes(sandboxer, files, logDir),
+    exec: { sandboxer, captureDir, files },
     maxFileSizeBytes: options.maxFileSizeBytes,
   };
 
@@ -136,6 +147,24 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
       return closing;
     },
   };
+}
+
+/** A file operation in the sandbox that takes longer than this is killed. */
+const FILE_OP_TIMEOUT_MS = 60_000;
+
+/**
+ * The key that turns workspace ids into directory names, made once per data root and
+ * kept there (mode 0600), so names survive restarts but cannot be computed outside.
+ */
+async function workspaceKey(root: string): Promise<string> {
+  const file = join(root, ".workspace-key");
+  const existing = await readFile(file, "utf8").catch(() => null);
+  if (existing && /^[0-9a-f]{64}$/.test(existing.trim())) return existing.trim();
+  const key = randomBytes(32).toString("hex");
+  await writeFile(file, key, { mode: 0o600, flag: "wx" }).catch(async () => {
+    // a concurrent start wrote it first
+  });
+  return (await readFile(file, "utf8")).trim();
 }
 
 /** Deletes state directories left by hosts that are no longer running. */

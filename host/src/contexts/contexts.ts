@@ -20,12 +20,10 @@ interface Slot {
   busy: boolean;
 }
 
-export interface ContextsOptions extends Omit<ContextDeps, "ensureOutputsDir"> {
+export interface ContextsOptions extends ContextDeps {
   memoryBytes: number;
   /** Idle contexts are stopped after this long (the next run reports `contextReset`). */
   idleMs: number;
-  /** Host path of `<workspace>/.outputs`, created on demand. */
-  ensureOutputsDir: (ws: string) => Promise<string>;
 }
 
 export class Contexts {
@@ -119,7 +117,7 @@ export class Contexts {
         sandboxer: o.sandboxer,
         pythonPath: o.pythonPath,
         captureDir: o.captureDir,
-        ensureOutputsDir: () => o.ensureOutputsDir(ws),
+        files: o.files,
       };
       const fresh = await ReplContext.start(deps, wsDir, language, o.memoryBytes);
       if (slot.closed) {

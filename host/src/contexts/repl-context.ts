@@ -9,7 +9,9 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import type { CodeError, Image, Termination } from "../../../src/shared/sandbox-schema.ts";
 import { type CappedStream, capFile } from "../exec/capture.ts";
+import { saveTarget } from "../exec/exec.ts";
 import type { Sandboxer, SandboxProcess } from "../isolation/sandboxer.ts";
+import type { WorkspaceFiles } from "../workspace/files.ts";
 
 export type ContextLanguage = "python" | "javascript";
 
@@ -32,7 +34,7 @@ export interface ContextDeps {
   pythonPath: string;
   /** Host directory for this host's capture files. */
   captureDir: string;
-  ensureOutputsDir: () => Promise<string>;
+  files: WorkspaceFiles;
 }
 
 const STARTUP_TIMEOUT_MS = 20_000;
@@ -57,6 +59,7 @@ export class ReplContext {
   readonly #deps: ContextDeps;
   readonly #proc: SandboxProcess;
   readonly #files: { stdout: string; stderr: string };
+  readonly #wsDir: string;
   #waiter: ((line: string) => void) | null = null;
 
   private constructor(
@@ -64,8 +67,10 @@ export class ReplContext {
     deps: ContextDeps,
     proc: SandboxProcess,
     files: { stdout: string; stderr: string },
+    wsDir: string,
   ) {
     this.language = language;
+    this.#wsDir = wsDir;
     this.#deps = deps;
     this.#proc = proc;
     this.#files = files;
@@ -109,10 +114,10 @@ export class ReplContext {
       cpuLimit: false,
     });
     await Promise.all([out.close(), err.close()]);
-    const ctx = new ReplContext(language, deps, proc, files);
+    const ctx = new ReplContext(language, deps, proc, files, wsDir);
     const ready = await ctx.#nextLine(STARTUP_TIMEOUT_MS);
     if (ready === null || !ready.includes('"ready"')) {
-      const stderr = await capFile(files.stderr, 4096, ctx.#target("stderr", "startup"), { keepFile: true });
+      const stderr = await capFile(files.stderr, 4096, ctx.#target("stderr", "startup"));
       await ctx.dispose();
       throw new Error(`${language} context failed to start: ${stderr.text.trim() || "no output"}`);
     }
@@ -144,8 +149,8 @@ export class ReplContext {
       response = JSON.parse(line) as DriverResponse;
     }
     const [stdout, stderr] = await Promise.all([
-      capFile(this.#files.stdout, outputLimitBytes, this.#target("stdout", runId), { keepFile: true }),
-      capFile(this.#files.stderr, outputLimitBytes, this.#target("stderr", runId), { keepFile: true }),
+      capFile(this.#files.stdout, outputLimitBytes, this.#target("stdout", runId)),
+      capFile(this.#files.stderr, outputLimitBytes, this.#target("stderr", runId)),
     ]);
     // V8 stops at --max-old-space-size before the cgroup limit is reached
     if (terminated === "killed" && stderr.text.includes("heap out of memory")) terminated = "memory";
@@ -169,12 +174,7 @@ export class ReplContext {
   }
 
   #target(stream: "stdout" | "stderr", runId: string) {
-    return {
-      ensureOutputsDir: this.#deps.ensureOutputsDir,
-      runId,
-      stream,
-      owner: this.#deps.sandboxer.owner,
-    };
+    return saveTarget(this.#deps.files, this.#wsDir, runId)(stream);
   }
 
   /** Next response line; `null` on timeout, `""` when the driver exited. */

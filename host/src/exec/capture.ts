@@ -1,10 +1,11 @@
 /**
  * Output capture without buffering whole streams in memory: sandboxed processes write
- * straight into files; afterwards only the head and tail within the cap are read, and an
- * over-long stream is moved into the workspace under `.outputs/` for later reading.
+ * straight into host-private files; afterwards only the head and tail within the cap are
+ * read, and an over-long stream is copied into the workspace under `.outputs/` by the
+ * sandbox itself (`save`), so the host never writes into a directory the sandbox controls.
  */
-import { chown, copyFile, open, rename, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import { open } from "node:fs/promises";
+import { asAppError } from "../../../src/errors/app-error.ts";
 
 export interface CappedStream {
   text: string;
@@ -14,11 +15,10 @@ export interface CappedStream {
 }
 
 export interface SaveTarget {
-  /** Host directory `<workspace>/.outputs`, created on demand. */
-  ensureOutputsDir: () => Promise<string>;
+  /** Writes the bytes readable from host fd `fd` to the workspace path `path`. */
+  save: (path: string, fd: number) => Promise<void>;
   runId: string;
   stream: "stdout" | "stderr";
-  owner: { uid: number; gid: number } | null;
 }
 
 /** Largest prefix length of `buf` (≤ n) that does not split a UTF-8 sequence. */
@@ -41,20 +41,12 @@ const decoder = new TextDecoder("utf-8");
 
 /**
  * Reads `file` (bytes `[0, size)`) into a capped string. When over `limit`, keeps the
- * head and the tail and moves (or copies, with `keepFile`) the file into the workspace.
+ * head and the tail and saves the complete stream into the workspace.
  */
-export async function capFile(
-  file: string,
-  limit: number,
-  target: SaveTarget,
-  options: { keepFile: boolean },
-): Promise<CappedStream> {
+export async function capFile(file: string, limit: number, target: SaveTarget): Promise<CappedStream> {
   const fh = await open(file, "r");
-  let size: number;
-  let head: Uint8Array;
-  let tail: Uint8Array;
   try {
-    size = (await fh.stat()).size;
+    const size = (await fh.stat()).size;
     if (size <= limit) {
       const buf = new Uint8Array(size);
       const { bytesRead } = await fh.read(buf, 0, size, 0);
@@ -65,27 +57,34 @@ export async function capFile(
     // read a few extra bytes so cuts can land on character boundaries
     const h = new Uint8Array(headLen + 4);
     await fh.read(h, 0, h.length, 0);
-    head = h.subarray(0, headCut(h, headLen));
+    const head = h.subarray(0, headCut(h, headLen));
     const t = new Uint8Array(tailLen);
     await fh.read(t, 0, tailLen, size - tailLen);
-    tail = t.subarray(tailCut(t, 0));
+    const tail = t.subarray(tailCut(t, 0));
+    const omitted = size - head.length - tail.length;
+    const fullOutput = `/workspace/.outputs/${target.runId}.${target.stream}.log`;
+    const failure = await saveCopy(file, fullOutput, target);
+    const where = failure ? `could not be saved (${failure})` : `saved to ${fullOutput}`;
+    const marker = `\n[... ${omitted} bytes omitted; complete ${target.stream} (${size} bytes) ${where} ...]\n`;
+    const text = decoder.decode(head) + marker + decoder.decode(tail);
+    return failure ? { text, truncated: true } : { text, truncated: true, fullOutput };
   } finally {
     await fh.close();
   }
-  const dir = await target.ensureOutputsDir();
-  const name = `${target.runId}.${target.stream}.log`;
-  const dest = join(dir, name);
-  if (options.keepFile) {
-    await copyFile(file, dest);
-  } else {
-    await rename(file, dest).catch(async () => {
-      await copyFile(file, dest);
-      await unlink(file);
-    });
+}
+
+/** Saves the whole capture file; returns the error code when the workspace refused it. */
+async function saveCopy(file: string, dest: string, target: SaveTarget): Promise<string | null> {
+  // a fresh descriptor, so the helper reads from offset 0
+  const copy = await open(file, "r");
+  try {
+    await target.save(dest, copy.fd);
+    return null;
+  } catch (e) {
+    const app = asAppError(e);
+    if (!app) throw e;
+    return app.code;
+  } finally {
+    await copy.close();
   }
-  if (target.owner) await chown(dest, target.owner.uid, target.owner.gid);
-  const fullOutput = `/workspace/.outputs/${name}`;
-  const omitted = size - head.length - tail.length;
-  const marker = `\n[... ${omitted} bytes omitted; complete ${target.stream} (${size} bytes) saved to ${fullOutput} ...]\n`;
-  return { text: decoder.decode(head) + marker + decoder.decode(tail), truncated: true, fullOutput };
 }

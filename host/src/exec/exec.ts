@@ -1,51 +1,52 @@
 /** One-shot `bash -c` in the sandbox: output to capture files, tree kill on timeout. */
 import { randomBytes } from "node:crypto";
-import { open, stat, unlink } from "node:fs/promises";
+import { open, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { AppError } from "../../../src/errors/app-error.ts";
 import type { ExecRequest } from "../../../src/shared/host-api.ts";
 import type { ExecOutcome } from "../../../src/shared/sandbox-schema.ts";
 import type { Sandboxer } from "../isolation/sandboxer.ts";
-import { resolveConfined } from "../workspace/paths.ts";
+import type { WorkspaceFiles } from "../workspace/files.ts";
+import { lexicalResolve } from "../workspace/paths.ts";
 import { capFile, type SaveTarget } from "./capture.ts";
 
 export interface ExecDeps {
   sandboxer: Sandboxer;
   /** Host directory for capture files (outside every workspace). */
   captureDir: string;
-  ensureOutputsDir: (ws: string) => Promise<string>;
+  files: WorkspaceFiles;
 }
 
 export function newRunId(): string {
   return `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
 }
 
-/** Checks a cwd and returns it as the sandbox sees it. */
+/** Checks a cwd (inside the sandbox) and returns it as the sandbox sees it. */
 export async function sandboxCwd(
   sandboxer: Sandboxer,
+  files: WorkspaceFiles,
   wsDir: string,
   cwd: string | undefined,
 ): Promise<string> {
   const inside = sandboxer.paths(wsDir).workspace;
   if (cwd === undefined) return inside;
-  const p = await resolveConfined(wsDir, cwd);
-  const st = p.exists ? await stat(p.real) : null;
-  if (!st?.isDirectory()) {
-    throw new AppError("NOT_A_DIRECTORY", `working directory ${p.workspace} is not an existing directory`, {
-      suggestion: "Create it first (mkdir) or omit cwd to use /workspace.",
-    });
-  }
-  return p.relative === "" ? inside : `${inside}/${p.relative}`;
+  const p = lexicalResolve(wsDir, cwd);
+  if (p.relative === "") return inside;
+  await files.assertDirectory(wsDir, p.relative);
+  return `${inside}/${p.relative}`;
 }
 
-export async function runExec(
-  deps: ExecDeps,
-  ws: string,
-  wsDir: string,
-  req: ExecRequest,
-): Promise<ExecOutcome> {
+/** Saves a capture file into the workspace through the sandbox. */
+export function saveTarget(files: WorkspaceFiles, wsDir: string, runId: string) {
+  return (stream: "stdout" | "stderr"): SaveTarget => ({
+    save: (path, fd) => files.writeFromFd(wsDir, path, fd),
+    runId,
+    stream,
+  });
+}
+
+export async function runExec(deps: ExecDeps, wsDir: string, req: ExecRequest): Promise<ExecOutcome> {
   const runId = newRunId();
-  const cwd = await sandboxCwd(deps.sandboxer, wsDir, req.cwd);
+  const cwd = await sandboxCwd(deps.sandboxer, deps.files, wsDir, req.cwd);
   const files = {
     stdout: join(deps.captureDir, `${runId}.stdout`),
     stderr: join(deps.captureDir, `${runId}.stderr`),
@@ -77,15 +78,10 @@ export async function runExec(
     await err.close();
   }
   const durationMs = Math.round(performance.now() - started);
-  const target = (stream: "stdout" | "stderr"): SaveTarget => ({
-    ensureOutputsDir: () => deps.ensureOutputsDir(ws),
-    runId,
-    stream,
-    owner: deps.sandboxer.owner,
-  });
+  const target = saveTarget(deps.files, wsDir, runId);
   const [stdout, stderr] = await Promise.all([
-    capFile(files.stdout, req.outputLimitBytes, target("stdout"), { keepFile: false }),
-    capFile(files.stderr, req.outputLimitBytes, target("stderr"), { keepFile: false }),
+    capFile(files.stdout, req.outputLimitBytes, target("stdout")),
+    capFile(files.stderr, req.outputLimitBytes, target("stderr")),
   ]);
   await Promise.all([
     unlink(files.stdout).catch(() => undefined),

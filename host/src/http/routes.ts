@@ -73,7 +73,7 @@ export async function route(
       case "POST exec": {
         const body = await readJson(req, ExecRequest, JSON_LIMIT);
         const dir = await s.workspaces.ensure(ws);
-        return sendJson(res, 200, await runExec(s.exec, ws, dir, body));
+        return sendJson(res, 200, await runExec(s.exec, dir, body));
       }
       case "POST run": {
         const body = await readJson(req, RunCodeRequest, JSON_LIMIT);
@@ -123,7 +123,7 @@ export async function route(
       }
       case "POST reset": {
         await Promise.all([s.contexts.dispose(ws), s.processes.dispose(ws)]);
-        await s.workspaces.wipe(ws);
+        await s.files.wipe(await s.workspaces.ensure(ws));
         return sendEmpty(res);
       }
     }

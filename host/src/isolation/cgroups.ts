@@ -14,6 +14,8 @@ export type CgroupMechanism = "cgroup-v1" | "cgroup-v2";
 export interface CgroupLimits {
   memoryBytes: number;
   maxProcesses: number;
+  /** Limit of the base group holding every sandbox: a budget for all of them together. */
+  totalMemoryBytes: number;
 }
 
 /** One sandbox's cgroup (one per sandboxed process tree). */
@@ -141,7 +143,7 @@ async function detectV1(limits: CgroupLimits, baseName: string): Promise<CgroupM
     return list;
   };
   const memBase = await makeBase(candidatesFor(memRoot, "memory"), async (d) => {
-    await writeFile(join(d, "memory.limit_in_bytes"), String(limits.memoryBytes));
+    await writeFile(join(d, "memory.limit_in_bytes"), String(limits.totalMemoryBytes));
   });
   if (!memBase) return null;
   const pidsBase = await makeBase(candidatesFor(pidsRoot, "pids"), async (d) => {
@@ -199,6 +201,7 @@ async function detectV2(limits: CgroupLimits, baseName: string): Promise<CgroupM
     const controllers = (await readFile(join(d, "cgroup.controllers"), "utf8")).split(/\s+/);
     if (!controllers.includes("memory") || !controllers.includes("pids")) throw new Error("not delegated");
     await writeFile(join(d, "cgroup.subtree_control"), "+memory +pids");
+    await writeFile(join(d, "memory.max"), String(limits.totalMemoryBytes));
   });
   if (!base) return null;
   return {

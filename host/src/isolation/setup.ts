@@ -25,6 +25,8 @@ export interface IsolationSetupOptions {
   bwrapPath: string;
   sandboxUid: number;
   limits: SandboxLimits;
+  /** Memory budget of all sandboxes together (the cgroup parent's limit). */
+  totalMemoryBytes: number;
   stateDir: string;
 }
 
@@ -100,7 +102,10 @@ export async function setupIsolation(options: IsolationSetupOptions): Promise<Is
   }
 
   const selfTestDir = join(options.stateDir, "self-test");
-  const cgroups = options.cgroups === "auto" ? await detectCgroups(options.limits) : null;
+  const cgroups =
+    options.cgroups === "auto"
+      ? await detectCgroups({ ...options.limits, totalMemoryBytes: options.totalMemoryBytes })
+      : null;
   if (cgroups) {
     const sandboxer = new Sandboxer({ ...base, mode: "bubblewrap", cgroups });
     const failure = await selfTest(sandboxer, selfTestDir);

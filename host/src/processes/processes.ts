@@ -11,6 +11,7 @@ import type { ProcessLogsQuery, StartProcessRequest } from "../../../src/shared/
 import type { ProcessInfo, ProcessLogs } from "../../../src/shared/sandbox-schema.ts";
 import { sandboxCwd } from "../exec/exec.ts";
 import type { Sandboxer, SandboxProcess } from "../isolation/sandboxer.ts";
+import type { WorkspaceFiles } from "../workspace/files.ts";
 
 interface Entry {
   info: ProcessInfo;
@@ -24,16 +25,18 @@ interface Entry {
 export class Processes {
   readonly #sandboxer: Sandboxer;
   readonly #logDir: string;
+  readonly #files: WorkspaceFiles;
   readonly #table = new Map<string, Entry>();
 
-  constructor(sandboxer: Sandboxer, logDir: string) {
+  constructor(sandboxer: Sandboxer, files: WorkspaceFiles, logDir: string) {
     this.#sandboxer = sandboxer;
+    this.#files = files;
     this.#logDir = logDir;
   }
 
   async start(ws: string, wsDir: string, req: StartProcessRequest): Promise<ProcessInfo> {
     const id = `proc-${Date.now().toString(36)}-${randomBytes(5).toString("hex")}`;
-    const cwd = await sandboxCwd(this.#sandboxer, wsDir, req.cwd);
+    const cwd = await sandboxCwd(this.#sandboxer, this.#files, wsDir, req.cwd);
     const dir = join(this.#logDir, ws);
     await mkdir(dir, { recursive: true });
     const logs = { stdout: join(dir, `${id}.stdout`), stderr: join(dir, `${id}.stderr`) };

@@ -1,8 +1,14 @@
 /**
- * One directory per workspace under the host root. Workspace ids are validated here, so
- * they can never name anything but a direct child of the root.
+ * One directory per workspace under the host root. Workspace ids are validated here,
+ * and the directory name is an HMAC of the id under a host key, so it cannot be derived
+ * from public inputs (a workspace id is derived from the principal and its name).
+ *
+ * The host creates and owns-over only the workspace directory itself, a direct child
+ * of its private root that the sandbox cannot replace; everything below it is touched
+ * only from inside the sandbox (`WorkspaceFiles`).
  */
-import { chmod, chown, mkdir, readdir, rm } from "node:fs/promises";
+import { createHmac } from "node:crypto";
+import { chmod, chown, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { AppError } from "../../../src/errors/app-error.ts";
 import { WorkspaceId } from "../../../src/shared/host-api.ts";
@@ -10,10 +16,12 @@ import { WorkspaceId } from "../../../src/shared/host-api.ts";
 export class Workspaces {
   readonly root: string;
   readonly #owner: { uid: number; gid: number } | null;
+  readonly #key: string;
 
-  constructor(root: string, owner: { uid: number; gid: number } | null) {
+  constructor(root: string, owner: { uid: number; gid: number } | null, key: string) {
     this.root = root;
     this.#owner = owner;
+    this.#key = key;
   }
 
   /** Host directory of workspace `id` (validated, not created). */
@@ -23,37 +31,21 @@ export class Workspaces {
         suggestion: "Use 1-64 characters of a-z, 0-9 and '-'.",
       });
     }
-    return join(this.root, id);
+    const name = createHmac("sha256", this.#key).update(`workspace-dir:${id}`).digest("hex").slice(0, 40);
+    return join(this.root, `w-${name}`);
   }
 
   /** Creates the workspace directory if needed and returns it. */
   async ensure(id: string): Promise<string> {
     const dir = this.dir(id);
-    await mkdir(dir, { recursive: true });
-    await this.#own(dir);
-    return dir;
-  }
-
-  /** Empties the workspace directory (the caller stops its processes first). */
-  async wipe(id: string): Promise<void> {
-    const dir = this.dir(id);
-    const names = await readdir(dir).catch(() => [] as string[]);
-    await Promise.all(names.map((n) => rm(join(dir, n), { recursive: true, force: true })));
-    await this.ensure(id);
-  }
-
-  /** Creates `/workspace/<relative>` from the host side, owned by the sandbox user. */
-  async ensureSubdir(id: string, relative: string): Promise<string> {
-    const dir = join(this.dir(id), relative);
-    await mkdir(dir, { recursive: true });
-    await this.#own(dir);
-    return dir;
-  }
-
-  async #own(dir: string): Promise<void> {
+    // mkdir without `recursive` on a direct child of our own 0700 root: nothing to follow
+    await mkdir(dir, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "EEXIST") throw e;
+    });
     if (this.#owner) {
       await chown(dir, this.#owner.uid, this.#owner.gid);
       await chmod(dir, 0o755);
     }
+    return dir;
   }
 }

@@ -1,4 +1,5 @@
 /** Output capping on the host: head and tail kept, the full stream saved to a file. */
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,10 +10,11 @@ describe("output capping", () => {
   let dir = "";
   let outputs = "";
   const target = (runId: string): SaveTarget => ({
-    ensureOutputsDir: async () => outputs,
+    save: async (path, fd) => {
+      await writeFile(join(outputs, path.slice(path.lastIndexOf("/") + 1)), readFileSync(fd));
+    },
     runId,
     stream: "stdout",
-    owner: null,
   });
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "codemode-capture-"));
@@ -26,7 +28,7 @@ describe("output capping", () => {
   it("returns short output unchanged", async () => {
     const f = join(dir, "short");
     await writeFile(f, "héllo\n");
-    expect(await capFile(f, 100, target("r1"), { keepFile: false })).toEqual({
+    expect(await capFile(f, 100, target("r1"))).toEqual({
       text: "héllo\n",
       truncated: false,
     });
@@ -36,7 +38,7 @@ describe("output capping", () => {
     const f = join(dir, "long");
     const full = Array.from({ length: 1000 }, (_, i) => `line ${i}\n`).join("");
     await writeFile(f, full);
-    const r = await capFile(f, 200, target("r2"), { keepFile: false });
+    const r = await capFile(f, 200, target("r2"));
     expect(r.truncated).toBe(true);
     expect(r.fullOutput).toBe("/workspace/.outputs/r2.stdout.log");
     expect(r.text.startsWith("line 0\nline 1\n")).toBe(true);
@@ -48,12 +50,12 @@ describe("output capping", () => {
   it("never splits a multi-byte character at the cuts", async () => {
     const f = join(dir, "utf8");
     await writeFile(f, "€".repeat(1000));
-    const r = await capFile(f, 101, target("r3"), { keepFile: true });
+    const r = await capFile(f, 101, target("r3"));
     expect(r.text).not.toContain("\uFFFD");
     const [head, tail] = r.text.split(/\n\[\.\.\. .* \.\.\.\]\n/);
     expect(head).toMatch(/^€+$/);
     expect(tail).toMatch(/^€+$/);
-    // keepFile: the capture file stays for the long-lived writer
+    // the capture file stays for the long-lived writer
     expect((await readFile(f)).length).toBe(3000);
   });
 });
