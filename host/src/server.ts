@@ -69,15 +69,15 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
   });
   const { sandboxer } = isolation;
   const workspaces = new Workspaces(options.root, sandboxer.owner, await workspaceKey(options.root));
-  const files = new WorkspaceFiles(
-    new SandboxHelper({
-      sandboxer,
-      pythonPath: options.pythonPath,
-      maxFileSizeBytes: options.maxFileSizeBytes,
-      diskQuotaBytes: options.diskQuotaBytes,
-      timeoutMs: FILE_OP_TIMEOUT_MS,
-    }),
-  );
+  const helper = new SandboxHelper({
+    sandboxer,
+    pythonPath: options.pythonPath,
+    maxFileSizeBytes: options.maxFileSizeBytes,
+    diskQuotaBytes: options.diskQuotaBytes,
+    timeoutMs: FILE_OP_TIMEOUT_MS,
+    idleMs: FILE_SERVER_IDLE_MS,
+  });
+  const files = new WorkspaceFiles(helper);
   const services: HostServices = {
     sandboxer,
     workspaces,
@@ -140,7 +140,7 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await Promise.all([services.contexts.dispose(), services.processes.dispose()]);
+        await Promise.all([services.contexts.dispose(), services.processes.dispose(), helper.dispose()]);
         await isolation.cgroups?.close();
         await rm(stateDir, { recursive: true, force: true });
       })();
@@ -151,6 +151,8 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
 
 /** A file operation in the sandbox that takes longer than this is killed. */
 const FILE_OP_TIMEOUT_MS = 60_000;
+/** A workspace's file server idle this long is stopped (the next operation starts one). */
+const FILE_SERVER_IDLE_MS = 60_000;
 
 /**
  * The key that turns workspace ids into directory names, made once per data root and

@@ -1,27 +1,32 @@
-"""Workspace file operations for the codemode sandbox host, run INSIDE the sandbox.
+"""Workspace file server for the codemode sandbox host, run INSIDE the sandbox.
 
 The host never touches a workspace path with its own rights: every read, write, list,
 stat, delete, mkdir, wipe and output spill runs here, as the sandbox's unprivileged
 uid in the sandbox's mount namespace. A symlink planted by sandboxed code can then
 only lead where that code could go anyway, so check-then-use races gain nothing.
 
-Usage: file_helper.py OP ROOT MAX_BYTES QUOTA_BYTES [PATH]
-  read    file bytes on stdout (regular files only, at most MAX_BYTES actually read)
-  write   stdin into PATH (parents created; at most MAX_BYTES; quota checked)
+Usage: file_helper.py ROOT MAX_BYTES QUOTA_BYTES (one server per workspace)
+
+Requests on fd 0, one at a time: a JSON line {"op", "path", "recursive"?, "size"?}
+followed, for "write", by exactly `size` raw bytes. Responses on fd 1: any number of
+data frames "D <n>\\n" + n bytes, then one end frame "E <json>\\n" where json is
+{"ok": true} or {"ok": false, "code", "message"}.
+
+  read    the file's bytes (regular files only, at most MAX_BYTES actually read)
+  write   the request's bytes into PATH (parents created; MAX_BYTES; quota)
   mkdir   PATH and its parents
   delete  PATH (a directory with its contents; a symlink itself, never its target)
-  stat    JSON entry or null on stdout
-  list    JSON entries on stdout (PATH, "1" for recursive as 6th argument)
+  stat    JSON entry or null
+  list    JSON entries
   wipe    every entry of ROOT
-  isdir   exit 0 when PATH is a directory inside ROOT
+  isdir   ok when PATH is a directory inside ROOT
   usage   bytes ROOT occupies on disk
-Errors: one JSON line {"code", "message"} on stderr and exit status 3.
 """
 
 import datetime
+import errno
 import json
 import os
-import shutil
 import stat
 import sys
 
@@ -77,18 +82,20 @@ def entry(root, path, st):
 
 
 def open_regular(root, path, flags):
+    """Opens a regular file; FIFOs, sockets and devices are refused without blocking."""
     real = confined(root, path)
     try:
         fd = os.open(real, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC, 0o644)
     except IsADirectoryError:
-        raise Fail("NOT_A_FILE", f"{display(root, path)} is a directory")
+        raise Fail("NOT_A_FILE", f"{display(root, path)} is a directory") from None
     st = os.fstat(fd)
+    if stat.S_ISREG(st.st_mode):
+        os.set_blocking(fd, True)
+        return fd
+    os.close(fd)
     if stat.S_ISDIR(st.st_mode):
         raise Fail("NOT_A_FILE", f"{display(root, path)} is a directory")
-    if not stat.S_ISREG(st.st_mode):
-        raise Fail("NOT_A_FILE", f"{display(root, path)} is not a regular file (a FIFO, socket or device)")
-    os.set_blocking(fd, True)
-    return fd
+    raise Fail("NOT_A_FILE", f"{display(root, path)} is not a regular file (a FIFO, socket or device)")
 
 
 def usage(root):
@@ -102,191 +109,213 @@ def usage(root):
     return total
 
 
-def op_read(root, path, max_bytes, _quota):
-    fd = open_regular(root, path, os.O_RDONLY)
-    out = sys.stdout.buffer
-    count = 0
-    while True:
-        # read one byte past the limit: sizes reported by stat mean nothing here
-        chunk = os.read(fd, min(CHUNK, max_bytes + 1 - count))
-        if not chunk:
-            break
-        count += len(chunk)
-        if count > max_bytes:
-            raise Fail("FILE_TOO_LARGE", f"{display(root, path)} is over the read limit of {max_bytes} bytes")
-        out.write(chunk)
-    out.flush()
+class Server:
+    def __init__(self, root, max_bytes, quota):
+        self.root = root
+        self.max = max_bytes
+        self.quota = quota
+        self.inp = os.fdopen(os.dup(0), "rb", buffering=CHUNK)
+        self.out = os.fdopen(os.dup(1), "wb", buffering=CHUNK)
+        # nothing else may write into the protocol stream
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)
+        os.close(null)
 
+    def data(self, chunk):
+        self.out.write(b"D %d\n" % len(chunk))
+        self.out.write(chunk)
 
-def make_dirs(root, path):
-    real = confined(root, path)
-    if os.path.isdir(real):
-        return
-    if os.path.lexists(real):
-        raise Fail("NOT_A_DIRECTORY", f"{display(root, path)} exists and is not a directory")
-    os.makedirs(real, exist_ok=True)
+    def end(self, obj):
+        self.out.write(b"E " + json.dumps(obj).encode() + b"\n")
+        self.out.flush()
 
-
-def op_write(root, path, max_bytes, quota):
-    if path == root:
-        raise Fail("NOT_A_FILE", "/workspace is a directory")
-    make_dirs(root, os.path.dirname(path))
-    used = usage(root) if quota > 0 else 0
-    fd = open_regular(root, path, os.O_WRONLY | os.O_CREAT)
-    # the old contents of the file being replaced do not count against the new ones
-    free = quota - used + os.fstat(fd).st_blocks * 512 if quota > 0 else None
-    os.ftruncate(fd, 0)
-    count = 0
-    src = sys.stdin.buffer
-    while True:
-        chunk = src.read(CHUNK)
-        if not chunk:
-            break
-        count += len(chunk)
-        if count > max_bytes:
-            os.ftruncate(fd, 0)
-            raise Fail("FILE_TOO_LARGE", f"file of more than {max_bytes} bytes exceeds the limit")
-        if free is not None and count > free:
-            os.ftruncate(fd, 0)
-            raise Fail("DISK_QUOTA", f"the workspace is over its disk quota of {quota} bytes")
-        view = memoryview(chunk)
-        while view:
-            view = view[os.write(fd, view):]
-
-
-def op_mkdir(root, path, _max, _quota):
-    make_dirs(root, path)
-
-
-def op_delete(root, path, _max, _quota):
-    if path == root:
-        raise Fail("INVALID_PATH", "cannot delete /workspace itself")
-    parent = confined(root, os.path.dirname(path))
-    target = os.path.join(parent, os.path.basename(path))
-    st = os.lstat(target)
-    if stat.S_ISDIR(st.st_mode):
-        force_rmtree(target)
-    else:
-        os.unlink(target)
-
-
-def force_rmtree(path):
-    def retry(func, p, _exc):
-        # a directory without write or search permission for its owner: grant and retry
-        os.chmod(os.path.dirname(p), 0o700)
-        if os.path.isdir(p) and not os.path.islink(p):
-            os.chmod(p, 0o700)
-        func(p)
-
-    shutil.rmtree(path, onerror=retry)
-
-
-def op_stat(root, path, _max, _quota):
-    try:
-        real = confined(root, path)
-        st = os.stat(real)
-    except FileNotFoundError:
-        print("null")
-        return
-    print(json.dumps(entry(root, path, st)))
-
-
-def op_list(root, path, _max, _quota, recursive):
-    real = confined(root, path)
-    if not os.path.isdir(real):
-        raise Fail("NOT_A_DIRECTORY", f"{display(root, path)} is not a directory")
-    out = []
-
-    def walk(host_dir, shown):
-        try:
-            names = sorted(os.listdir(host_dir))
-        except OSError:
-            return
-        for name in names:
-            if len(out) >= LIST_LIMIT:
+    def serve(self):
+        while True:
+            line = self.inp.readline()
+            if not line:
                 return
-            child = os.path.join(host_dir, name)
+            req = json.loads(line)
+            # request bytes not consumed yet: skipped after a failure to stay in step
+            self.unread = int(req.get("size") or 0)
+            rel = req.get("path") or ""
+            path = os.path.join(self.root, rel) if rel else self.root
             try:
-                st = os.lstat(child)
-            except OSError:
-                continue
-            out.append(entry(root, shown + "/" + name, st))
-            if recursive and stat.S_ISDIR(st.st_mode):
-                walk(child, shown + "/" + name)
+                check_name(path)
+                getattr(self, "op_" + req["op"])(path, req, self.unread)
+                self.end({"ok": True})
+            except Fail as f:
+                self.fail(f.code, f.message)
+            except FileNotFoundError:
+                self.fail("FILE_NOT_FOUND", f"no such file or directory: {display(self.root, path)}")
+            except NotADirectoryError:
+                self.fail("NOT_A_DIRECTORY", f"a parent of {display(self.root, path)} is not a directory")
+            except OSError as e:
+                self.fail(*os_error(e, display(self.root, path), self.max))
 
-    walk(real, display(root, path) if path != root else "/workspace")
-    json.dump(out, sys.stdout)
+    def fail(self, code, message):
+        while self.unread > 0:
+            self.take()
+        self.end({"ok": False, "code": code, "message": message[:2000]})
 
+    def take(self):
+        """Reads the next chunk of the request's bytes."""
+        got = self.inp.read(min(CHUNK, self.unread))
+        if not got:
+            raise SystemExit(0)  # the host hung up
+        self.unread -= len(got)
+        return got
 
-def op_wipe(root, _path, _max, _quota):
-    for name in os.listdir(root):
-        p = os.path.join(root, name)
+    def op_read(self, path, _req, _size):
+        fd = open_regular(self.root, path, os.O_RDONLY)
         try:
-            if os.path.isdir(p) and not os.path.islink(p):
-                force_rmtree(p)
-            else:
-                os.unlink(p)
+            count = 0
+            while True:
+                # read one byte past the limit: sizes reported by stat mean nothing here
+                chunk = os.read(fd, min(CHUNK, self.max + 1 - count))
+                if not chunk:
+                    return
+                count += len(chunk)
+                if count > self.max:
+                    raise Fail(
+                        "FILE_TOO_LARGE",
+                        f"{display(self.root, path)} is over the read limit of {self.max} bytes",
+                    )
+                self.data(chunk)
+        finally:
+            os.close(fd)
+
+    def make_dirs(self, path):
+        real = confined(self.root, path)
+        if os.path.isdir(real):
+            return
+        if os.path.lexists(real):
+            raise Fail("NOT_A_DIRECTORY", f"{display(self.root, path)} exists and is not a directory")
+        os.makedirs(real, exist_ok=True)
+
+    def op_write(self, path, _req, size):
+        if path == self.root:
+            raise Fail("NOT_A_FILE", "/workspace is a directory")
+        if size > self.max:
+            raise Fail("FILE_TOO_LARGE", f"file of {size} bytes exceeds the limit of {self.max} bytes")
+        self.make_dirs(os.path.dirname(path))
+        used = usage(self.root) if self.quota > 0 else 0
+        fd = open_regular(self.root, path, os.O_WRONLY | os.O_CREAT)
+        try:
+            # the old contents of the file being replaced do not count against the new ones
+            if self.quota > 0 and size > self.quota - used + os.fstat(fd).st_blocks * 512:
+                raise Fail(
+                    "DISK_QUOTA",
+                    f"writing {size} bytes would put the workspace over its disk quota of {self.quota} bytes "
+                    f"({used} bytes in use)",
+                )
+            os.ftruncate(fd, 0)
+            while self.unread > 0:
+                view = memoryview(self.take())
+                while view:
+                    view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+
+    def op_mkdir(self, path, _req, _size):
+        self.make_dirs(path)
+
+    def op_delete(self, path, _req, _size):
+        if path == self.root:
+            raise Fail("INVALID_PATH", "cannot delete /workspace itself")
+        parent = confined(self.root, os.path.dirname(path))
+        force_remove(os.path.join(parent, os.path.basename(path)))
+
+    def op_stat(self, path, _req, _size):
+        try:
+            st = os.stat(confined(self.root, path))
+            self.data(json.dumps(entry(self.root, path, st)).encode())
         except FileNotFoundError:
-            pass
+            self.data(b"null")
+
+    def op_list(self, path, req, _size):
+        real = confined(self.root, path)
+        if not os.path.isdir(real):
+            raise Fail("NOT_A_DIRECTORY", f"{display(self.root, path)} is not a directory")
+        out = []
+        recursive = bool(req.get("recursive"))
+
+        def walk(host_dir, shown):
+            try:
+                names = sorted(os.listdir(host_dir))
+            except OSError:
+                return
+            for name in names:
+                if len(out) >= LIST_LIMIT:
+                    return
+                child = os.path.join(host_dir, name)
+                try:
+                    st = os.lstat(child)
+                except OSError:
+                    continue
+                out.append(entry(self.root, shown + "/" + name, st))
+                if recursive and stat.S_ISDIR(st.st_mode):
+                    walk(child, shown + "/" + name)
+
+        walk(real, display(self.root, path) if path != self.root else "/workspace")
+        self.data(json.dumps(out).encode())
+
+    def op_wipe(self, _path, _req, _size):
+        for name in os.listdir(self.root):
+            force_remove(os.path.join(self.root, name))
+
+    def op_isdir(self, path, _req, _size):
+        if not os.path.isdir(confined(self.root, path)):
+            raise Fail(
+                "NOT_A_DIRECTORY",
+                f"working directory {display(self.root, path)} is not an existing directory",
+            )
+
+    def op_usage(self, _path, _req, _size):
+        self.data(str(usage(self.root)).encode())
 
 
-def op_usage(root, _path, _max, _quota):
-    print(usage(root))
+def force_remove(path):
+    """Removes a file, a link or a whole tree, granting ourselves access where needed."""
+    stack = [(path, False)]
+    while stack:
+        p, emptied = stack.pop()
+        try:
+            st = os.lstat(p)
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            os.unlink(p)
+        elif emptied:
+            os.rmdir(p)
+        else:
+            if stat.S_IMODE(st.st_mode) & 0o700 != 0o700:
+                os.chmod(p, 0o700)
+            stack.append((p, True))
+            stack.extend((os.path.join(p, n), False) for n in os.listdir(p))
 
 
-def op_isdir(root, path, _max, _quota):
-    if not os.path.isdir(confined(root, path)):
-        raise Fail("NOT_A_DIRECTORY", f"working directory {display(root, path)} is not an existing directory")
-
-
-OPS = {
-    "read": op_read,
-    "write": op_write,
-    "mkdir": op_mkdir,
-    "delete": op_delete,
-    "stat": op_stat,
-    "wipe": op_wipe,
-    "isdir": op_isdir,
-    "usage": op_usage,
-}
+def os_error(e, shown, max_bytes):
+    if e.errno == errno.ELOOP:
+        return "PATH_OUTSIDE_WORKSPACE", f"{shown} is a symbolic link that cannot be followed"
+    if e.errno == errno.ENAMETOOLONG:
+        return "INVALID_PATH", f"the path is too long: {shown[:80]}..."
+    if e.errno in (errno.EDQUOT, errno.ENOSPC):
+        return "DISK_QUOTA", "the workspace is out of disk space"
+    if e.errno == errno.EFBIG:
+        return "FILE_TOO_LARGE", f"file exceeds the limit of {max_bytes} bytes"
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return "INVALID_PATH", f"permission denied: {shown}"
+    if e.errno == errno.EEXIST:
+        return "NOT_A_DIRECTORY", f"{shown} exists and is not a directory"
+    return "INTERNAL", f"file operation failed: {e.strerror}"
 
 
 def main(argv):
-    op, root, max_bytes, quota = argv[1], argv[2], int(argv[3]), int(argv[4])
-    rel = argv[5] if len(argv) > 5 else ""
-    path = os.path.join(root, rel) if rel else root
-    try:
-        check_name(path)
-        if op == "list":
-            op_list(root, path, max_bytes, quota, len(argv) > 6 and argv[6] == "1")
-        else:
-            OPS[op](root, path, max_bytes, quota)
-    except Fail as f:
-        fail(f.code, f.message)
-    except FileNotFoundError:
-        fail("FILE_NOT_FOUND", f"no such file or directory: {display(root, path)}")
-    except NotADirectoryError:
-        fail("NOT_A_DIRECTORY", f"a parent of {display(root, path)} is not a directory")
-    except OSError as e:
-        import errno
-
-        if e.errno == errno.ELOOP:
-            fail("PATH_OUTSIDE_WORKSPACE", f"{display(root, path)} is a symbolic link that cannot be followed")
-        if e.errno == errno.ENAMETOOLONG:
-            fail("INVALID_PATH", f"the path is too long: {display(root, path)[:80]}...")
-        if e.errno in (errno.EDQUOT, errno.ENOSPC):
-            fail("DISK_QUOTA", "the workspace is out of disk space")
-        if e.errno == errno.EFBIG:
-            fail("FILE_TOO_LARGE", f"file exceeds the limit of {max_bytes} bytes")
-        if e.errno in (errno.EACCES, errno.EPERM):
-            fail("INVALID_PATH", f"permission denied: {display(root, path)}")
-        fail("INTERNAL", f"{op} failed: {e.strerror}")
-
-
-def fail(code, message):
-    sys.stderr.write(json.dumps({"code": code, "message": message[:2000]}) + "\n")
-    sys.stderr.flush()
-    os._exit(3)
+    root, max_bytes, quota = argv[1], int(argv[2]), int(argv[3])
+    server = Server(root, max_bytes, quota)
+    server.end({"ok": True, "ready": True})
+    server.serve()
 
 
 main(sys.argv)

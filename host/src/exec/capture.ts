@@ -15,8 +15,8 @@ export interface CappedStream {
 }
 
 export interface SaveTarget {
-  /** Writes the bytes readable from host fd `fd` to the workspace path `path`. */
-  save: (path: string, fd: number) => Promise<void>;
+  /** Copies the first `size` bytes of host file `file` to the workspace path `path`. */
+  save: (path: string, file: string, size: number) => Promise<void>;
   runId: string;
   stream: "stdout" | "stderr";
 }
@@ -63,7 +63,7 @@ export async function capFile(file: string, limit: number, target: SaveTarget): 
     const tail = t.subarray(tailCut(t, 0));
     const omitted = size - head.length - tail.length;
     const fullOutput = `/workspace/.outputs/${target.runId}.${target.stream}.log`;
-    const failure = await saveCopy(file, fullOutput, target);
+    const failure = await saveCopy(file, size, fullOutput, target);
     const where = failure ? `could not be saved (${failure})` : `saved to ${fullOutput}`;
     const marker = `\n[... ${omitted} bytes omitted; complete ${target.stream} (${size} bytes) ${where} ...]\n`;
     const text = decoder.decode(head) + marker + decoder.decode(tail);
@@ -74,17 +74,18 @@ export async function capFile(file: string, limit: number, target: SaveTarget): 
 }
 
 /** Saves the whole capture file; returns the error code when the workspace refused it. */
-async function saveCopy(file: string, dest: string, target: SaveTarget): Promise<string | null> {
-  // a fresh descriptor, so the helper reads from offset 0
-  const copy = await open(file, "r");
+async function saveCopy(
+  file: string,
+  size: number,
+  dest: string,
+  target: SaveTarget,
+): Promise<string | null> {
   try {
-    await target.save(dest, copy.fd);
+    await target.save(dest, file, size);
     return null;
   } catch (e) {
     const app = asAppError(e);
     if (!app) throw e;
     return app.code;
-  } finally {
-    await copy.close();
   }
 }

@@ -38,7 +38,7 @@ export async function sandboxCwd(
 /** Saves a capture file into the workspace through the sandbox. */
 export function saveTarget(files: WorkspaceFiles, wsDir: string, runId: string) {
   return (stream: "stdout" | "stderr"): SaveTarget => ({
-    save: (path, fd) => files.writeFromFd(wsDir, path, fd),
+    save: (path, file, size) => files.writeFromFile(wsDir, path, file, size),
     runId,
     stream,
   });

@@ -22,35 +22,35 @@ export class WorkspaceFiles {
     const bytes = await this.#helper.run(wsDir, {
       op: "read",
       relative,
-      maxStdout: this.#helper.maxFileSizeBytes,
+      maxOutput: this.#helper.maxFileSizeBytes,
     });
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   async write(wsDir: string, path: string, data: Uint8Array): Promise<void> {
     const { relative } = lexicalResolve(wsDir, path);
-    await this.#helper.run(wsDir, { op: "write", relative, stdin: data, maxStdout: 0 });
+    await this.#helper.run(wsDir, { op: "write", relative, input: data, maxOutput: 0 });
   }
 
-  /** Writes the contents of an open host fd (a capture file) to a workspace path. */
-  async writeFromFd(wsDir: string, path: string, fd: number): Promise<void> {
+  /** Copies the first `size` bytes of a host-private file (a capture file) into the workspace. */
+  async writeFromFile(wsDir: string, path: string, file: string, size: number): Promise<void> {
     const { relative } = lexicalResolve(wsDir, path);
-    await this.#helper.run(wsDir, { op: "write", relative, stdin: fd, maxStdout: 0 });
+    await this.#helper.run(wsDir, { op: "write", relative, input: { file, size }, maxOutput: 0 });
   }
 
   async mkdir(wsDir: string, path: string): Promise<void> {
     const { relative } = lexicalResolve(wsDir, path);
-    await this.#helper.run(wsDir, { op: "mkdir", relative, maxStdout: 0 });
+    await this.#helper.run(wsDir, { op: "mkdir", relative, maxOutput: 0 });
   }
 
   async delete(wsDir: string, path: string): Promise<void> {
     const { relative } = lexicalResolve(wsDir, path);
-    await this.#helper.run(wsDir, { op: "delete", relative, maxStdout: 0 });
+    await this.#helper.run(wsDir, { op: "delete", relative, maxOutput: 0 });
   }
 
   async stat(wsDir: string, path: string): Promise<FileStat | null> {
     const { relative } = lexicalResolve(wsDir, path);
-    const out = await this.#helper.run(wsDir, { op: "stat", relative, maxStdout: JSON_LIMIT });
+    const out = await this.#helper.run(wsDir, { op: "stat", relative, maxOutput: JSON_LIMIT });
     return JSON.parse(out.toString("utf8")) as FileStat | null;
   }
 
@@ -59,25 +59,25 @@ export class WorkspaceFiles {
     const out = await this.#helper.run(wsDir, {
       op: "list",
       relative,
-      extra: [recursive ? "1" : "0"],
-      maxStdout: JSON_LIMIT,
+      recursive,
+      maxOutput: JSON_LIMIT,
     });
     return JSON.parse(out.toString("utf8")) as FileEntry[];
   }
 
   /** Removes every entry of the workspace (the caller stops its processes first). */
   async wipe(wsDir: string): Promise<void> {
-    await this.#helper.run(wsDir, { op: "wipe", maxStdout: 0 });
+    await this.#helper.run(wsDir, { op: "wipe", maxOutput: 0 });
   }
 
   /** Checks that `relative` is a directory inside the workspace (a working directory). */
   async assertDirectory(wsDir: string, relative: string): Promise<void> {
-    await this.#helper.run(wsDir, { op: "isdir", relative, maxStdout: 0 });
+    await this.#helper.run(wsDir, { op: "isdir", relative, maxOutput: 0 });
   }
 
   /** Bytes the workspace occupies on disk. */
   async usage(wsDir: string): Promise<number> {
-    const out = await this.#helper.run(wsDir, { op: "usage", maxStdout: 64 });
+    const out = await this.#helper.run(wsDir, { op: "usage", maxOutput: 64 });
     return Number(out.toString("utf8"));
   }
 }

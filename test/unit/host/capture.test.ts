@@ -10,8 +10,9 @@ describe("output capping", () => {
   let dir = "";
   let outputs = "";
   const target = (runId: string): SaveTarget => ({
-    save: async (path, fd) => {
-      await writeFile(join(outputs, path.slice(path.lastIndexOf("/") + 1)), readFileSync(fd));
+    save: async (path, file, size) => {
+      const name = path.slice(path.lastIndexOf("/") + 1);
+      await writeFile(join(outputs, name), readFileSync(file).subarray(0, size));
     },
     runId,
     stream: "stdout",
