@@ -6,7 +6,7 @@
  */
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { WorkspaceRef } from "../../src/sandbox/backend.ts";
 import { startTestHost, type TestHost } from "../helpers/local-host.ts";
 import { makeVictim, type Victim } from "./victim.ts";
@@ -59,11 +59,16 @@ describe("file handling cannot be turned against the host", () => {
 
   beforeAll(async () => {
     t = await startTestHost();
-    victim = await makeVictim();
-    before = await victim.snapshot();
   });
   afterAll(async () => {
     await t?.close();
+  });
+  // a fresh victim per attack, so each test shows its own damage
+  beforeEach(async () => {
+    victim = await makeVictim();
+    before = await victim.snapshot();
+  });
+  afterEach(async () => {
     await victim?.remove();
   });
 
@@ -123,8 +128,9 @@ describe("file handling cannot be turned against the host", () => {
   it("finding 3: write_file racing the swap never writes, creates or chowns on the host", async () => {
     const ws = t.newWorkspace();
     let stats = { attempts: 0, errors: 0 };
-    await withSwapLoop(ws, "m0", "f.txt", async () => {
-      stats = await hammer(300, 4, (i) => t.backend.writeFile(ws, "m0/f.txt", bytes(`sandbox ${i}\n`)));
+    // g.txt exists only in the real directory: a write that follows the link creates it
+    await withSwapLoop(ws, "m0", "g.txt", async () => {
+      stats = await hammer(300, 6, (i) => t.backend.writeFile(ws, "m0/g.txt", bytes(`sandbox ${i}\n`)));
     });
     expect(stats.attempts).toBe(300);
     // some writes land in the real directory: the attack really ran against the host

@@ -4,7 +4,7 @@
  * lost to a timeout, crash or limit. Runs on one context are serialised.
  */
 import type { RunCodeRequest } from "../../../src/shared/host-api.ts";
-import type { RunCodeOutcome } from "../../../src/shared/sandbox-schema.ts";
+import type { CodeError, RunCodeOutcome } from "../../../src/shared/sandbox-schema.ts";
 import { newRunId } from "../exec/exec.ts";
 import { prepareJs, stripTypes } from "./js-prepare.ts";
 import { type ContextDeps, type ContextLanguage, ReplContext } from "./repl-context.ts";
@@ -144,7 +144,7 @@ export class Contexts {
         ...(r.stdout.fullOutput ? { stdout: r.stdout.fullOutput } : {}),
         ...(r.stderr.fullOutput ? { stderr: r.stderr.fullOutput } : {}),
       },
-      ...(response?.error ? { error: response.error } : {}),
+      ...(response?.error ? { error: capError(response.error, req.outputLimitBytes) } : {}),
       ...(response?.result !== undefined ? { result: capResult(response.result, req.outputLimitBytes) } : {}),
       images: response?.images ?? [],
       ...(r.terminated ? { terminated: r.terminated } : {}),
@@ -188,4 +188,16 @@ function capResult(text: string, limit: number): string {
   if (text.length <= limit) return text;
   const half = Math.floor(limit / 2);
   return `${text.slice(0, half)}\n[... ${text.length - 2 * half} characters omitted ...]\n${text.slice(-half)}`;
+}
+
+/** Error name, message and traceback follow the same head+tail budget as the streams. */
+function capError(error: CodeError, limit: number): CodeError {
+  const traceback = error.traceback.join("\n");
+  const cappedTraceback =
+    traceback.length <= limit ? error.traceback : capResult(traceback, limit).split("\n");
+  return {
+    name: capResult(String(error.name), 256),
+    message: capResult(String(error.message), limit),
+    traceback: cappedTraceback,
+  };
 }

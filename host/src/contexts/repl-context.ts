@@ -38,18 +38,45 @@ export interface ContextDeps {
 }
 
 const STARTUP_TIMEOUT_MS = 20_000;
+const STARTUP_LINE_LIMIT = 64 * 1024;
+/** Room in a response line for images and JSON escaping beyond the capped texts. */
+const RESPONSE_OVERHEAD = 24 * 1024 * 1024;
 let seq = 0;
 
-/** Splits a byte stream into lines and hands each one to `onLine`. */
-function lineReader(stream: Readable, onLine: (line: string) => void): void {
-  let pending = "";
-  stream.setEncoding("utf8");
-  stream.on("data", (chunk: string) => {
-    pending += chunk;
-    for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
-      onLine(pending.slice(0, nl));
-      pending = pending.slice(nl + 1);
+/**
+ * Splits a byte stream into lines, scanning each byte once and holding at most
+ * `maxLine()` bytes of an unfinished line: a driver (or code that writes into its
+ * response pipe) cannot make the host buffer without bound or rescan a growing buffer.
+ */
+function lineReader(
+  stream: Readable,
+  maxLine: () => number,
+  onLine: (line: string) => void,
+  onOverflow: () => void,
+): void {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let overflowed = false;
+  stream.on("error", () => undefined);
+  stream.on("data", (chunk: Buffer) => {
+    if (overflowed) return;
+    let rest = chunk;
+    for (let nl = rest.indexOf(10); nl >= 0; nl = rest.indexOf(10)) {
+      parts.push(rest.subarray(0, nl));
+      const line = Buffer.concat(parts).toString("utf8");
+      parts = [];
+      size = 0;
+      rest = rest.subarray(nl + 1);
+      onLine(line);
     }
+    size += rest.length;
+    if (size > maxLine()) {
+      overflowed = true;
+      parts = [];
+      onOverflow();
+      return;
+    }
+    if (rest.length > 0) parts.push(rest);
   });
 }
 
@@ -61,6 +88,9 @@ export class ReplContext {
   readonly #files: { stdout: string; stderr: string };
   readonly #wsDir: string;
   #waiter: ((line: string) => void) | null = null;
+  /** Longest response line accepted (set per run from its output limit). */
+  #maxLine = STARTUP_LINE_LIMIT;
+  #overflowed = false;
 
   private constructor(
     language: ContextLanguage,
@@ -75,11 +105,21 @@ export class ReplContext {
     this.#proc = proc;
     this.#files = files;
     const out = proc.child.stdio[3] as Readable;
-    lineReader(out, (line) => {
-      const w = this.#waiter;
-      this.#waiter = null;
-      w?.(line);
-    });
+    // a driver that dies between our check and our write must not crash the host (EPIPE)
+    proc.child.stdin?.on("error", () => undefined);
+    lineReader(
+      out,
+      () => this.#maxLine,
+      (line) => {
+        const w = this.#waiter;
+        this.#waiter = null;
+        w?.(line);
+      },
+      () => {
+        this.#overflowed = true;
+        void this.dispose();
+      },
+    );
     void proc.exited.then(() => {
       this.#alive = false;
       const w = this.#waiter;
@@ -135,7 +175,10 @@ export class ReplContext {
     outputLimitBytes: number,
     runId: string,
   ): Promise<ContextRunResult> {
-    this.#proc.child.stdin?.write(`${JSON.stringify(request)}\n`);
+    // result, message and traceback are each capped at the output limit by the driver
+    this.#maxLine = 8 * outputLimitBytes + RESPONSE_OVERHEAD;
+    if (this.#alive)
+      this.#proc.child.stdin?.write(`${JSON.stringify({ ...request, limit: outputLimitBytes })}\n`);
     const line = await this.#nextLine(timeoutMs);
     let terminated: Termination | undefined;
     let response: DriverResponse | null = null;
@@ -145,8 +188,15 @@ export class ReplContext {
     } else if (line === "" && !this.#alive) {
       terminated = (await this.#proc.oomKilled()) ? "memory" : "killed";
       await this.dispose();
+      if (this.#overflowed)
+        response = protocolError("the context sent an over-long response and was stopped");
     } else {
-      response = JSON.parse(line) as DriverResponse;
+      response = parseResponse(line);
+      if (response === null) {
+        terminated = "killed";
+        await this.dispose();
+        response = protocolError("the context sent a malformed response and was stopped");
+      }
     }
     const [stdout, stderr] = await Promise.all([
       capFile(this.#files.stdout, outputLimitBytes, this.#target("stdout", runId)),
@@ -190,5 +240,20 @@ export class ReplContext {
         resolve(line);
       };
     });
+  }
+}
+
+function protocolError(message: string): DriverResponse {
+  return { ok: false, error: { name: "SandboxProtocolError", message, traceback: [] }, images: [] };
+}
+
+/** The driver's JSON line, or `null` when it is not a response object. */
+function parseResponse(line: string): DriverResponse | null {
+  try {
+    const v = JSON.parse(line) as Partial<DriverResponse> | null;
+    if (typeof v !== "object" || v === null || typeof v.ok !== "boolean") return null;
+    return { ...v, ok: v.ok, images: Array.isArray(v.images) ? v.images : [] };
+  } catch {
+    return null;
   }
 }

@@ -306,6 +306,8 @@ def os_error(e, shown, max_bytes):
         return "FILE_TOO_LARGE", f"file exceeds the limit of {max_bytes} bytes"
     if e.errno in (errno.EACCES, errno.EPERM):
         return "INVALID_PATH", f"permission denied: {shown}"
+    if e.errno == errno.ENXIO:
+        return "NOT_A_FILE", f"{shown} is not a regular file (a FIFO, socket or device)"
     if e.errno == errno.EEXIST:
         return "NOT_A_DIRECTORY", f"{shown} exists and is not a directory"
     return "INTERNAL", f"file operation failed: {e.strerror}"

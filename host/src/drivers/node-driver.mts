@@ -13,6 +13,8 @@ import vm from "node:vm";
 
 interface Request {
   code: string;
+  /** Characters allowed for the result, the error message and the traceback each. */
+  limit?: number;
   mode: "script" | "async";
   hasValue?: boolean;
   env?: Record<string, string>;
@@ -29,14 +31,25 @@ function send(obj: unknown): void {
   while (off < data.length) off += writeSync(RESPONSE_FD, data, off);
 }
 
-function formatError(e: unknown): { name: string; message: string; traceback: string[] } {
+/** Head and tail of `text` within `limit` characters (the host caps again). */
+function cap(text: string, limit: number): string {
+  if (text.length <= limit) return text;
+  const half = Math.floor(limit / 2);
+  return `${text.slice(0, half)}\n[... ${text.length - 2 * half} characters omitted ...]\n${text.slice(-half)}`;
+}
+
+function formatError(e: unknown, limit: number): { name: string; message: string; traceback: string[] } {
   if (e instanceof Error) {
-    const lines = (e.stack ?? `${e.name}: ${e.message}`)
+    const lines = String(e.stack ?? `${e.name}: ${e.message}`)
       .split("\n")
       .filter((l) => !l.includes(driverFile) && !l.includes("node:internal") && !l.includes("node:vm"));
-    return { name: e.name, message: e.message, traceback: lines };
+    return {
+      name: cap(String(e.name), 256),
+      message: cap(String(e.message), limit),
+      traceback: cap(lines.join("\n"), limit).split("\n"),
+    };
   }
-  return { name: "Error", message: `Uncaught ${inspect(e)}`, traceback: [] };
+  return { name: "Error", message: cap(`Uncaught ${inspect(e)}`, limit), traceback: [] };
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -61,13 +74,22 @@ async function run(req: Request): Promise<{ value: unknown; hasValue: boolean }>
 
 async function handle(req: Request): Promise<void> {
   Object.assign(process.env, req.env ?? {});
+  const limit = req.limit ?? 65_536;
   try {
     const { value, hasValue } = await run(req);
     const result =
-      hasValue && value !== undefined ? inspect(value, { depth: 4, maxStringLength: 100_000 }) : undefined;
+      hasValue && value !== undefined
+        ? cap(inspect(value, { depth: 4, maxStringLength: 100_000 }), limit)
+        : undefined;
     send(result === undefined ? { ok: true, images: [] } : { ok: true, result, images: [] });
   } catch (e) {
-    send({ ok: false, error: formatError(e), images: [] });
+    let error: ReturnType<typeof formatError>;
+    try {
+      error = formatError(e, limit);
+    } catch {
+      error = { name: "Error", message: "an error that cannot be printed", traceback: [] };
+    }
+    send({ ok: false, error, images: [] });
   }
 }
 

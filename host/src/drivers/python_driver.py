@@ -21,6 +21,7 @@ import types
 import warnings
 
 CO_COROUTINE = 0x0080
+_IMAGES_LIMIT = 16 * 1024 * 1024
 FLAGS = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
 # Move the protocol fds out of the way: user code may read stdin or inherit fd 3.
@@ -61,12 +62,28 @@ def _evaluate(code_obj):
     return value
 
 
-def _format_error(exc):
+def _cap(text, limit):
+    """Head and tail of `text` within `limit` characters (the host caps again)."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n[... {len(text) - 2 * half} characters omitted ...]\n{text[-half:]}"
+
+
+def _format_error(exc, limit):
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
         tb = tb.tb_next
-    lines = "".join(traceback.format_exception(type(exc), exc, tb)).rstrip("\n").split("\n")
-    return {"name": type(exc).__name__, "message": str(exc), "traceback": lines}
+    try:
+        message = str(exc)
+    except BaseException:  # noqa: BLE001 - a broken __str__ is still an error to report
+        message = f"<unprintable {type(exc).__name__}>"
+    text = "".join(traceback.format_exception(type(exc), exc, tb)).rstrip("\n")
+    return {
+        "name": _cap(type(exc).__name__, 256),
+        "message": _cap(message, limit),
+        "traceback": _cap(text, limit).split("\n"),
+    }
 
 
 def _collect_figures():
@@ -74,17 +91,23 @@ def _collect_figures():
     if plt is None:
         return []
     images = []
+    total = 0
     try:
         for num in plt.get_fignums():
             buf = io.BytesIO()
             plt.figure(num).savefig(buf, format="png", bbox_inches="tight")
-            images.append({"mimeType": "image/png", "data": base64.b64encode(buf.getvalue()).decode("ascii")})
+            data = base64.b64encode(buf.getvalue()).decode("ascii")
+            total += len(data)
+            if total > _IMAGES_LIMIT:
+                sys.stderr.write("figures over 16 MiB in total were left out; save them to files instead\n")
+                break
+            images.append({"mimeType": "image/png", "data": data})
     finally:
         plt.close("all")
     return images
 
 
-def _run(code):
+def _run(code, limit):
     global _cell
     _cell += 1
     filename = f"<cell-{_cell}>"
@@ -100,7 +123,7 @@ def _run(code):
     if value is None:
         return None
     _globals["_"] = value
-    return repr(value)
+    return _cap(repr(value), limit)
 
 
 def main():
@@ -111,14 +134,15 @@ def main():
             return
         request = json.loads(line)
         os.environ.update(request.get("env") or {})
+        limit = int(request.get("limit") or 65536)
         response = {"ok": True, "images": []}
         try:
-            result = _run(request["code"])
+            result = _run(request["code"], limit)
             if result is not None:
                 response["result"] = result
         except BaseException as exc:  # noqa: BLE001 - user errors become results
             response["ok"] = False
-            response["error"] = _format_error(exc)
+            response["error"] = _format_error(exc, limit)
         finally:
             sys.stdout.flush()
             sys.stderr.flush()

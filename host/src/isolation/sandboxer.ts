@@ -253,7 +253,8 @@ function readChildPid(child: ChildProcess, fd: number): Promise<number | null> {
   return new Promise((resolve) => {
     let text = "";
     stream.on("data", (chunk: Buffer) => {
-      text += chunk.toString("utf8");
+      // bwrap writes one short JSON object; anything longer is not worth keeping
+      if (text.length < 4096) text += chunk.toString("utf8");
     });
     stream.on("error", () => resolve(null));
     stream.on("close", () => {
