@@ -26,7 +26,12 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/unit/**/*.test.ts", "test/contract/**/*.node.test.ts", "test/e2e/**/*.test.ts", "test/security/**/*.test.ts"],
+          include: [
+            "test/unit/**/*.test.ts",
+            "test/contract/**/*.node.test.ts",
+            "test/e2e/**/*.test.ts",
+            "test/security/**/*.test.ts",
+          ],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: false,
