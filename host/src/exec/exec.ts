@@ -7,6 +7,7 @@ import type { ExecOutcome } from "../../../src/shared/sandbox-schema.ts";
 import type { Sandboxer } from "../isolation/sandboxer.ts";
 import type { WorkspaceFiles } from "../workspace/files.ts";
 import { lexicalResolve } from "../workspace/paths.ts";
+import { bashLaunch } from "./bash-command.ts";
 import { capFile, type SaveTarget } from "./capture.ts";
 
 export interface ExecDeps {
@@ -57,14 +58,17 @@ export async function runExec(deps: ExecDeps, wsDir: string, req: ExecRequest): 
   let terminated: ExecOutcome["terminated"];
   let exit: { code: number | null; signal: NodeJS.Signals | null };
   try {
-    const proc = await deps.sandboxer.spawn({
-      workspaceDir: wsDir,
-      argv: ["/bin/bash", "-c", req.command],
-      cwd,
-      env: req.env,
-      stdio: ["ignore", out.fd, err.fd],
-      cpuLimit: true,
-    });
+    const bash = await bashLaunch(req.command, deps.captureDir, runId);
+    const proc = await deps.sandboxer
+      .spawn({
+        workspaceDir: wsDir,
+        argv: bash.argv,
+        cwd,
+        env: req.env,
+        stdio: ["ignore", out.fd, err.fd, ...bash.extraStdio],
+        cpuLimit: true,
+      })
+      .finally(() => bash.release());
     const timer = setTimeout(() => {
       terminated = "timeout";
       void proc.kill();

@@ -10,9 +10,10 @@
  * and the kernel then kills everything in the PID namespace.
  */
 import { type ChildProcess, type StdioOptions, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { baseSandboxEnv, bwrapArgs, SANDBOX_PATHS } from "./bwrap-args.ts";
@@ -37,6 +38,8 @@ export interface SandboxerOptions {
   etcDir: string;
   /** uid sandboxed code runs as when the host is root. */
   sandboxUid: number;
+  /** Compiled seccomp program (`seccomp.ts`) bubblewrap loads; null on other CPUs. */
+  seccompFile: string | null;
 }
 
 export interface SpawnRequest {
@@ -113,29 +116,33 @@ export class Sandboxer {
     if (this.mode === "none") return this.#spawnUnsafe(req, env, cwd);
 
     const cgroup = this.#opts.cgroups ? await this.#opts.cgroups.create(`s${++cgroupSeq}`) : null;
+    // fds after the caller's: bwrap's info pipe, its options (`--args`, so neither host
+    // paths nor options show in the sandbox's /proc/1/cmdline) and the seccomp program
     const infoFd = req.stdio.length;
+    const argsFd = infoFd + 1;
+    const seccompFd = this.#opts.seccompFile ? infoFd + 2 : null;
     const argv: string[] = [];
     if (cgroup)
       argv.push("/bin/sh", "-c", JOIN_CGROUPS, "sh", String(cgroup.procsFiles.length), ...cgroup.procsFiles);
     argv.push(...(await this.#rlimitArgs(req.cpuLimit, cgroup !== null)));
-    argv.push(
-      ...bwrapArgs({
-        bwrapPath: this.#opts.bwrapPath,
-        workspaceDir: req.workspaceDir,
-        cwd,
-        env,
-        etcFiles: {
-          passwd: join(this.#opts.etcDir, "passwd"),
-          group: join(this.#opts.etcDir, "group"),
-          hosts: join(this.#opts.etcDir, "hosts"),
-        },
-        nodePath: process.execPath,
-        driversDir,
-        tmpfsBytes: Math.max(16 * 1024 * 1024, Math.floor(this.limits.memoryBytes / 2)),
-        userNamespace: this.#isRoot ? null : { uid: 1000, gid: 1000 },
-        infoFd,
-      }),
-    );
+    const [bwrap, ...options] = bwrapArgs({
+      bwrapPath: this.#opts.bwrapPath,
+      workspaceDir: req.workspaceDir,
+      cwd,
+      env,
+      etcFiles: {
+        passwd: join(this.#opts.etcDir, "passwd"),
+        group: join(this.#opts.etcDir, "group"),
+        hosts: join(this.#opts.etcDir, "hosts"),
+      },
+      nodePath: process.execPath,
+      driversDir,
+      tmpfsBytes: Math.max(16 * 1024 * 1024, Math.floor(this.limits.memoryBytes / 2)),
+      userNamespace: this.#isRoot ? null : { uid: 1000, gid: 1000 },
+      infoFd,
+    }) as [string, ...string[]];
+    if (seccompFd !== null) options.push("--seccomp", String(seccompFd));
+    argv.push(bwrap, "--args", String(argsFd));
     if (this.#isRoot) {
       const id = String(this.#opts.sandboxUid);
       argv.push(
@@ -151,11 +158,21 @@ export class Sandboxer {
     }
     argv.push(...req.argv);
 
+    const seccomp = this.#opts.seccompFile ? openSync(this.#opts.seccompFile, "r") : null;
     const [file, ...args] = argv as [string, ...string[]];
-    const child = spawn(file, args, {
-      stdio: [...req.stdio, "pipe"] as StdioOptions,
-      env: { PATH: HOST_PATH },
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, {
+        stdio: [...req.stdio, "pipe", "pipe", ...(seccomp === null ? [] : [seccomp])] as StdioOptions,
+        env: { PATH: HOST_PATH },
+      });
+    } finally {
+      if (seccomp !== null) closeSync(seccomp);
+    }
+    const argsPipe = child.stdio[argsFd] as Writable | null;
+    argsPipe?.on("error", () => undefined);
+    argsPipe?.end(`${options.join("\0")}\0`);
+    for (const stream of child.stdio) stream?.on("error", () => undefined);
     const initPid = readChildPid(child, infoFd);
     return this.#wrap(child, cgroup, initPid);
   }

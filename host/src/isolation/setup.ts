@@ -8,6 +8,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type CgroupManager, detectCgroups } from "./cgroups.ts";
 import { Sandboxer, type SandboxLimits } from "./sandboxer.ts";
+import { seccompArch, seccompProgram } from "./seccomp.ts";
 
 export class IsolationUnavailableError extends Error {
   override readonly name = "IsolationUnavailableError";
@@ -84,11 +85,16 @@ export async function setupIsolation(options: IsolationSetupOptions): Promise<Is
   const isRoot = process.getuid?.() === 0;
   await writeEtcFiles(etcDir, isRoot ? options.sandboxUid : 1000);
   const warnings: string[] = [];
+  const arch = seccompArch();
+  const seccompFile = arch ? join(options.stateDir, "seccomp.bpf") : null;
+  if (arch && seccompFile) await writeFile(seccompFile, seccompProgram(arch), { mode: 0o600 });
+  else warnings.push(`no seccomp filter for CPU ${process.arch}: namespaces, mount and ptrace stay open`);
   const base = {
     bwrapPath: options.bwrapPath,
     limits: options.limits,
     etcDir,
     sandboxUid: options.sandboxUid,
+    seccompFile,
   };
 
   if (options.unsafeNoIsolation) {

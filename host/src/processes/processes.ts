@@ -9,6 +9,7 @@ import { mkdir, open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ProcessLogsQuery, StartProcessRequest } from "../../../src/shared/host-api.ts";
 import type { ProcessInfo, ProcessLogs } from "../../../src/shared/sandbox-schema.ts";
+import { bashLaunch } from "../exec/bash-command.ts";
 import { sandboxCwd } from "../exec/exec.ts";
 import type { Sandboxer, SandboxProcess } from "../isolation/sandboxer.ts";
 import type { WorkspaceFiles } from "../workspace/files.ts";
@@ -43,16 +44,18 @@ export class Processes {
     const out = await open(logs.stdout, "w", 0o600);
     const err = await open(logs.stderr, "w", 0o600);
     let proc: SandboxProcess;
+    const bash = await bashLaunch(req.command, dir, id);
     try {
       proc = await this.#sandboxer.spawn({
         workspaceDir: wsDir,
-        argv: ["/bin/bash", "-c", req.command],
+        argv: bash.argv,
         cwd,
         env: req.env,
-        stdio: ["ignore", out.fd, err.fd],
+        stdio: ["ignore", out.fd, err.fd, ...bash.extraStdio],
         cpuLimit: true,
       });
     } finally {
+      await bash.release();
       await out.close();
       await err.close();
     }

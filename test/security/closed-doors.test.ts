@@ -1,0 +1,128 @@
+/**
+ * Issue 12, findings 10 and 11: what sandboxed code can no longer do or see. New
+ * namespaces, mount, ptrace and the keyring are refused by the seccomp filter; the
+ * host's command line and options do not show in /proc; workspace directory names are
+ * keyed; over-long programs and names get clear answers.
+ */
+import { createHash } from "node:crypto";
+import { readdir } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestHost, type TestHost } from "../helpers/local-host.ts";
+
+const EXEC = { timeoutMs: 20_000, outputLimitBytes: 64 * 1024 };
+
+describe("closed doors", () => {
+  let t: TestHost;
+  beforeAll(async () => {
+    t = await startTestHost();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("finding 10: no new namespaces, mount, ptrace or keyring calls inside", async () => {
+    const ws = t.newWorkspace();
+    const shell = await t.backend.exec(
+      ws,
+      [
+        "unshare -U -r -m true && echo UNSHARE-OK",
+        "unshare -U -r sh -c 'mount -t tmpfs x /tmp && echo MOUNT-OK'",
+        "unshare -n true && echo NET-OK",
+        "true",
+      ].join("; "),
+      EXEC,
+    );
+    expect(shell.stdout).not.toMatch(/-OK/);
+    expect(shell.stderr).toMatch(/Operation not permitted/);
+
+    const py = await t.backend.runCode(
+      ws,
+      `
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+def errno_of(rc):
+    return 0 if rc == 0 else ctypes.get_errno()
+results = {
+    "unshare_user": errno_of(libc.unshare(0x10000000)),
+    "unshare_mount": errno_of(libc.unshare(0x00020000)),
+    "mount": errno_of(libc.mount(b"x", b"/tmp", b"tmpfs", 0, None)),
+    "ptrace_attach": errno_of(libc.ptrace(16, 1, None, None)),
+    "keyctl": errno_of(libc.syscall(250, 0, -3)),
+    "add_key": errno_of(libc.syscall(248, b"user", b"k", b"v", 1, -3)),
+    "setns": errno_of(libc.setns(0, 0)),
+}
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)
+results["fork_still_works"] = "yes"
+results
+`,
+      "python",
+      EXEC,
+    );
+    expect(py.success).toBe(true);
+    const r = py.result ?? "";
+    for (const call of [
+      "unshare_user",
+      "unshare_mount",
+      "mount",
+      "ptrace_attach",
+      "keyctl",
+      "add_key",
+      "setns",
+    ]) {
+      expect(r).toContain(`'${call}': 1`); // EPERM
+    }
+    expect(r).toContain("'fork_still_works': 'yes'");
+
+    // threads, subprocesses and Node (clone/clone3 without namespace flags) keep working
+    const js = await t.backend.runCode(
+      ws,
+      "require('node:child_process').execFileSync('/bin/echo', ['child ok']).toString()",
+      "javascript",
+      EXEC,
+    );
+    expect(js.result).toContain("child ok");
+  });
+
+  it("finding 11: host paths and options are not on the sandbox's command lines", async () => {
+    const ws = t.newWorkspace();
+    const r = await t.backend.exec(
+      ws,
+      "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done",
+      EXEC,
+    );
+    expect(r.stdout).toContain("bwrap --args");
+    expect(r.stdout).not.toContain(t.root);
+    expect(r.stdout).not.toContain("--bind");
+    expect(r.stdout).not.toContain(process.execPath);
+  });
+
+  it("finding 1/11: workspace directory names cannot be derived from the workspace id", async () => {
+    const ws = t.newWorkspace();
+    await t.backend.writeFile(ws, "x.txt", new TextEncoder().encode("x"));
+    const names = await readdir(t.root);
+    const guesses = [ws.id, createHash("sha256").update(`sandbox:${ws.id}`).digest("hex")];
+    for (const guess of guesses) expect(names.some((n) => n.includes(guess))).toBe(false);
+  });
+
+  it("finding 11: bash programs over 128 KiB run; over-long names get INVALID_PATH", async () => {
+    const ws = t.newWorkspace();
+    const big = `x=0\n${"x=$((x+1))\n".repeat(20_000)}echo "$x" "$0"`;
+    expect(big.length).toBeGreaterThan(200 * 1024);
+    const r = await t.backend.exec(ws, big, EXEC);
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim().split(" ")[0]).toBe("20000");
+    expect(r.exitCode).toBe(0);
+
+    const long = "n".repeat(5000);
+    for (const attempt of [
+      () => t.backend.writeFile(ws, long, new Uint8Array([1])),
+      () => t.backend.readFile(ws, `dir/${long}`),
+      () => t.backend.mkdir(ws, long),
+    ]) {
+      await expect(attempt()).rejects.toMatchObject({ code: "INVALID_PATH" });
+    }
+  });
+});
