@@ -6,6 +6,7 @@
 import { startStack } from "../test/helpers/stack.ts";
 import { codemodeBench, startCodemodeUpstream } from "./codemode.ts";
 import type { BenchModule, Row } from "./lib.ts";
+import { loadBench } from "./load.ts";
 import { protocolsBench } from "./protocols.ts";
 import { sandboxBench } from "./sandbox.ts";
 import { tasksBench } from "./tasks.ts";
@@ -14,6 +15,7 @@ const modules: Array<[string, BenchModule]> = [
   ["sandbox", sandboxBench],
   ["tasks", tasksBench],
   ["protocols", protocolsBench],
+  ["load", loadBench],
 ];
 
 // Code mode needs an upstream MCP server running before the Worker starts.

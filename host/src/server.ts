@@ -21,6 +21,7 @@ import { type HostServices, route } from "./http/routes.ts";
 import { setupIsolation } from "./isolation/setup.ts";
 import { Processes } from "./processes/processes.ts";
 import { WorkspaceFiles } from "./workspace/files.ts";
+import { DiskQuota } from "./workspace/quota.ts";
 import { SandboxHelper } from "./workspace/sandbox-helper.ts";
 import { Workspaces } from "./workspace/workspaces.ts";
 
@@ -68,7 +69,6 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
     stateDir,
   });
   const { sandboxer } = isolation;
-  const workspaces = new Workspaces(options.root, sandboxer.owner, await workspaceKey(options.root));
   const helper = new SandboxHelper({
     sandboxer,
     pythonPath: options.pythonPath,
@@ -78,6 +78,10 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
     idleMs: FILE_SERVER_IDLE_MS,
   });
   const files = new WorkspaceFiles(helper);
+  const quota = new DiskQuota(files, options.root, options.diskQuotaBytes);
+  const workspaces = new Workspaces(options.root, sandboxer.owner, await workspaceKey(options.root), (dir) =>
+    quota.created(dir),
+  );
   const services: HostServices = {
     sandboxer,
     workspaces,
@@ -89,9 +93,11 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
       memoryBytes: options.memoryBytes,
       idleMs: options.contextIdleMs,
       files,
+      quota,
     }),
-    processes: new Processes(sandboxer, files, logDir),
-    exec: { sandboxer, captureDir, files },
+    processes: new Processes(sandboxer, files, quota, logDir),
+    exec: { sandboxer, captureDir, files, quota },
+    quota,
     maxFileSizeBytes: options.maxFileSizeBytes,
   };
 

@@ -3,11 +3,12 @@
  * plus a `LocalSandboxBackend` pointed at it. Node only.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type HostConfig, loadConfig } from "../../host/src/config.ts";
 import { createSandboxHost, type SandboxHost } from "../../host/src/server.ts";
+import { workspaceDirName } from "../../host/src/workspace/workspaces.ts";
 import type { WorkspaceRef } from "../../src/sandbox/backend.ts";
 import { LocalSandboxBackend } from "../../src/sandbox/local.ts";
 
@@ -18,6 +19,8 @@ export interface TestHost {
   root: string;
   config: HostConfig;
   newWorkspace: () => WorkspaceRef;
+  /** Host directory of a workspace (for tests that check the host side). */
+  hostDir: (ws: WorkspaceRef) => Promise<string>;
   /** Closes the host; removes the root unless `keepRoot`. */
   close: (options?: { keepRoot?: boolean }) => Promise<void>;
 }
@@ -41,6 +44,10 @@ export async function startTestHost(overrides: Partial<HostConfig> = {}): Promis
     root,
     config,
     newWorkspace: () => ({ id: `t-${prefix}-${++counter}` }),
+    async hostDir(ws) {
+      const key = (await readFile(join(root, ".workspace-key"), "utf8")).trim();
+      return join(root, workspaceDirName(key, ws.id));
+    },
     async close(options = {}) {
       await host.close();
       if (!options.keepRoot) await rm(root, { recursive: true, force: true });

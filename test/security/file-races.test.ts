@@ -5,7 +5,6 @@
  * never write, chown, chmod, delete or list anything outside the workspace.
  */
 import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { WorkspaceRef } from "../../src/sandbox/backend.ts";
 import { startTestHost, type TestHost } from "../helpers/local-host.ts";
@@ -89,10 +88,7 @@ describe("file handling cannot be turned against the host", () => {
     const ws = t.newWorkspace();
     const other = t.newWorkspace();
     await t.backend.writeFile(other, "keep.txt", bytes("other principal's file"));
-    const dirs = (await readdir(t.root)).map((n) => join(t.root, n));
-    const holders = await Promise.all(dirs.map((d) => readdir(d).catch(() => [] as string[])));
-    const otherHostDir = dirs.find((_, i) => holders[i]?.includes("keep.txt")) ?? "";
-    expect(otherHostDir).not.toBe("");
+    const otherHostDir = await t.hostDir(other);
 
     for (const target of [victim.dir, otherHostDir]) {
       const plant = `rm -rf /workspace/.outputs; ln -s ${target} /workspace/.outputs`;

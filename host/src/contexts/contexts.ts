@@ -6,6 +6,7 @@
 import type { RunCodeRequest } from "../../../src/shared/host-api.ts";
 import type { CodeError, RunCodeOutcome } from "../../../src/shared/sandbox-schema.ts";
 import { newRunId } from "../exec/exec.ts";
+import type { DiskQuota } from "../workspace/quota.ts";
 import { prepareJs, stripTypes } from "./js-prepare.ts";
 import { type ContextDeps, type ContextLanguage, ReplContext } from "./repl-context.ts";
 
@@ -21,6 +22,7 @@ interface Slot {
 }
 
 export interface ContextsOptions extends ContextDeps {
+  quota: DiskQuota;
   memoryBytes: number;
   /** Idle contexts are stopped after this long (the next run reports `contextReset`). */
   idleMs: number;
@@ -129,12 +131,15 @@ export class Contexts {
       ctx = fresh;
     }
     slot.lastUsed = Date.now();
-    const r = await ctx.run(await prepared, req.timeoutMs, req.outputLimitBytes, runId);
+    const running = ctx;
+    const unwatch = this.#opts.quota.watch(wsDir, () => void running.dispose());
+    const r = await ctx.run(await prepared, req.timeoutMs, req.outputLimitBytes, runId).finally(unwatch);
     if (r.terminated) {
       slot.lost = true;
       slot.ctx = null;
     }
     const response = r.response;
+    await this.#opts.quota.assertWithin(wsDir, "the run was stopped or its result is not returned");
     return {
       success: response?.ok === true,
       stdout: r.stdout.text,

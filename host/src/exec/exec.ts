@@ -7,6 +7,7 @@ import type { ExecOutcome } from "../../../src/shared/sandbox-schema.ts";
 import type { Sandboxer } from "../isolation/sandboxer.ts";
 import type { WorkspaceFiles } from "../workspace/files.ts";
 import { lexicalResolve } from "../workspace/paths.ts";
+import type { DiskQuota } from "../workspace/quota.ts";
 import { bashLaunch } from "./bash-command.ts";
 import { capFile, type SaveTarget } from "./capture.ts";
 
@@ -15,6 +16,7 @@ export interface ExecDeps {
   /** Host directory for capture files (outside every workspace). */
   captureDir: string;
   files: WorkspaceFiles;
+  quota: DiskQuota;
 }
 
 export function newRunId(): string {
@@ -73,8 +75,10 @@ export async function runExec(deps: ExecDeps, wsDir: string, req: ExecRequest): 
       terminated = "timeout";
       void proc.kill();
     }, req.timeoutMs);
+    const unwatch = deps.quota.watch(wsDir, () => void proc.kill());
     exit = await proc.exited;
     clearTimeout(timer);
+    unwatch();
     if (terminated) await proc.kill();
     else if (await proc.oomKilled()) terminated = "memory";
   } finally {
@@ -91,6 +95,7 @@ export async function runExec(deps: ExecDeps, wsDir: string, req: ExecRequest): 
     unlink(files.stdout).catch(() => undefined),
     unlink(files.stderr).catch(() => undefined),
   ]);
+  await deps.quota.assertWithin(wsDir, "the command was stopped or its output is not returned");
   return {
     exitCode: terminated ? null : exitCodeOf(exit),
     stdout: stdout.text,

@@ -20,6 +20,7 @@ import { type ExecDeps, runExec } from "../exec/exec.ts";
 import type { Sandboxer } from "../isolation/sandboxer.ts";
 import type { Processes } from "../processes/processes.ts";
 import type { WorkspaceFiles } from "../workspace/files.ts";
+import type { DiskQuota } from "../workspace/quota.ts";
 import type { Workspaces } from "../workspace/workspaces.ts";
 import { parseOrThrow, readBody, readJson, sendBytes, sendEmpty, sendJson } from "./io.ts";
 
@@ -30,6 +31,7 @@ export interface HostServices {
   contexts: Contexts;
   processes: Processes;
   exec: ExecDeps;
+  quota: DiskQuota;
   maxFileSizeBytes: number;
 }
 
@@ -123,7 +125,9 @@ export async function route(
       }
       case "POST reset": {
         await Promise.all([s.contexts.dispose(ws), s.processes.dispose(ws)]);
-        await s.files.wipe(await s.workspaces.ensure(ws));
+        const dir = await s.workspaces.ensure(ws);
+        await s.files.wipe(dir);
+        await s.quota.created(dir);
         return sendEmpty(res);
       }
     }

@@ -5,7 +5,7 @@
  * die with the host (`--die-with-parent`).
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rm } from "node:fs/promises";
+import { appendFile, mkdir, open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ProcessLogsQuery, StartProcessRequest } from "../../../src/shared/host-api.ts";
 import type { ProcessInfo, ProcessLogs } from "../../../src/shared/sandbox-schema.ts";
@@ -13,6 +13,7 @@ import { bashLaunch } from "../exec/bash-command.ts";
 import { sandboxCwd } from "../exec/exec.ts";
 import type { Sandboxer, SandboxProcess } from "../isolation/sandboxer.ts";
 import type { WorkspaceFiles } from "../workspace/files.ts";
+import type { DiskQuota } from "../workspace/quota.ts";
 
 interface Entry {
   info: ProcessInfo;
@@ -29,9 +30,12 @@ export class Processes {
   readonly #files: WorkspaceFiles;
   readonly #table = new Map<string, Entry>();
 
-  constructor(sandboxer: Sandboxer, files: WorkspaceFiles, logDir: string) {
+  readonly #quota: DiskQuota;
+
+  constructor(sandboxer: Sandboxer, files: WorkspaceFiles, quota: DiskQuota, logDir: string) {
     this.#sandboxer = sandboxer;
     this.#files = files;
+    this.#quota = quota;
     this.#logDir = logDir;
   }
 
@@ -74,7 +78,12 @@ export class Processes {
       timer: setTimeout(() => void this.#stop(entry, "timed_out"), req.timeoutMs),
     };
     this.#table.set(`${ws}/${id}`, entry);
+    const unwatch = this.#quota.watch(wsDir, (used) => {
+      const note = `\n${this.#quota.error(used, "the process was stopped").message}\n`;
+      void appendFile(logs.stderr, note).finally(() => this.#stop(entry, "killed"));
+    });
     void proc.exited.then((exit) => {
+      unwatch();
       clearTimeout(entry.timer);
       entry.info = {
         ...entry.info,

@@ -13,15 +13,28 @@ import { join } from "node:path";
 import { AppError } from "../../../src/errors/app-error.ts";
 import { WorkspaceId } from "../../../src/shared/host-api.ts";
 
+/** Directory name of workspace `id` under `key` (the data root's `.workspace-key`). */
+export function workspaceDirName(key: string, id: string): string {
+  return `w-${createHmac("sha256", key).update(`workspace-dir:${id}`).digest("hex").slice(0, 40)}`;
+}
+
 export class Workspaces {
   readonly root: string;
   readonly #owner: { uid: number; gid: number } | null;
   readonly #key: string;
 
-  constructor(root: string, owner: { uid: number; gid: number } | null, key: string) {
+  readonly #onCreated: (dir: string) => Promise<void>;
+
+  constructor(
+    root: string,
+    owner: { uid: number; gid: number } | null,
+    key: string,
+    onCreated: (dir: string) => Promise<void> = async () => undefined,
+  ) {
     this.root = root;
     this.#owner = owner;
     this.#key = key;
+    this.#onCreated = onCreated;
   }
 
   /** Host directory of workspace `id` (validated, not created). */
@@ -31,21 +44,25 @@ export class Workspaces {
         suggestion: "Use 1-64 characters of a-z, 0-9 and '-'.",
       });
     }
-    const name = createHmac("sha256", this.#key).update(`workspace-dir:${id}`).digest("hex").slice(0, 40);
-    return join(this.root, `w-${name}`);
+    return join(this.root, workspaceDirName(this.#key, id));
   }
 
   /** Creates the workspace directory if needed and returns it. */
   async ensure(id: string): Promise<string> {
     const dir = this.dir(id);
     // mkdir without `recursive` on a direct child of our own 0700 root: nothing to follow
-    await mkdir(dir, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== "EEXIST") throw e;
-    });
+    const created = await mkdir(dir, { mode: 0o700 }).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code !== "EEXIST") throw e;
+        return false;
+      },
+    );
     if (this.#owner) {
       await chown(dir, this.#owner.uid, this.#owner.gid);
       await chmod(dir, 0o755);
     }
+    if (created) await this.#onCreated(dir);
     return dir;
   }
 }

@@ -134,7 +134,7 @@ describe("Python code mode on the local sandbox host", () => {
       ["everything.get-env", false],
     ]);
     // The socket existed only during the run, and nothing is left in the workspace.
-    expect((await readdir(join(t.root, ws.id))).filter((n) => n.startsWith(".codemode"))).toEqual([]);
+    expect((await readdir(await t.hostDir(ws))).filter((n) => n.startsWith(".codemode"))).toEqual([]);
   }, 60_000);
 
   it("refuses calls after the run ended, from the same persistent context", async () => {
