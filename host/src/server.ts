@@ -52,6 +52,8 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
   const logDir = join(stateDir, "processes");
   await mkdir(captureDir, { recursive: true, mode: 0o700 });
   await mkdir(logDir, { recursive: true, mode: 0o700 });
+  const markerDir = join(options.root, ".contexts");
+  await mkdir(markerDir, { recursive: true, mode: 0o700 });
 
   const limits = {
     memoryBytes: options.memoryBytes,
@@ -94,6 +96,7 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
       idleMs: options.contextIdleMs,
       files,
       quota,
+      markerDir,
     }),
     processes: new Processes(sandboxer, files, quota, logDir),
     exec: { sandboxer, captureDir, files, quota },

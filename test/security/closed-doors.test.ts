@@ -125,4 +125,23 @@ results
       await expect(attempt()).rejects.toMatchObject({ code: "INVALID_PATH" });
     }
   });
+
+  it("finding 11: after a host restart the next run says its context was reset", async () => {
+    const first = await startTestHost();
+    const ws = first.newWorkspace();
+    await first.backend.runCode(ws, "x = 41", "python", EXEC);
+    await first.close({ keepRoot: true });
+    const second = await startTestHost({ root: first.root });
+    try {
+      const same = { id: ws.id };
+      const r = await second.backend.runCode(same, "x = 1\nx", "python", EXEC);
+      expect(r.contextReset).toBe(true);
+      const again = await second.backend.runCode(same, "x", "python", EXEC);
+      expect(again.contextReset).toBe(false);
+      const fresh = await second.backend.runCode(second.newWorkspace(), "1", "python", EXEC);
+      expect(fresh.contextReset).toBe(false);
+    } finally {
+      await second.close();
+    }
+  });
 });

@@ -3,6 +3,9 @@
  * language), created on first use, recreated (with `contextReset: true`) after it was
  * lost to a timeout, crash or limit. Runs on one context are serialised.
  */
+import { existsSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import type { RunCodeRequest } from "../../../src/shared/host-api.ts";
 import type { CodeError, RunCodeOutcome } from "../../../src/shared/sandbox-schema.ts";
 import { newRunId } from "../exec/exec.ts";
@@ -23,6 +26,11 @@ interface Slot {
 
 export interface ContextsOptions extends ContextDeps {
   quota: DiskQuota;
+  /**
+   * Host-private directory of "a context was alive" markers. They outlive the host, so
+   * the first run after a restart reports `contextReset: true` when state was lost.
+   */
+  markerDir: string;
   memoryBytes: number;
   /** Idle contexts are stopped after this long (the next run reports `contextReset`). */
   idleMs: number;
@@ -58,7 +66,8 @@ export class Contexts {
     if (!slot) {
       slot = {
         ctx: null,
-        lost: false,
+        // a context of an earlier host process died with it
+        lost: existsSync(this.#marker(wsDir, language)),
         queue: Promise.resolve(),
         closed: false,
         lastUsed: Date.now(),
@@ -129,6 +138,7 @@ export class Contexts {
       }
       slot.ctx = fresh;
       ctx = fresh;
+      await writeFile(this.#marker(wsDir, language), "");
     }
     slot.lastUsed = Date.now();
     const running = ctx;
@@ -156,6 +166,17 @@ export class Contexts {
       contextReset,
       durationMs: Math.round(performance.now() - started),
     };
+  }
+
+  #marker(wsDir: string, language: ContextLanguage): string {
+    return join(this.#opts.markerDir, `${basename(wsDir)}.${language}`);
+  }
+
+  /** Forgets that workspace `wsDir` had contexts (after a deliberate reset). */
+  async forget(wsDir: string): Promise<void> {
+    await Promise.all(
+      (["python", "javascript"] as const).map((l) => rm(this.#marker(wsDir, l), { force: true })),
+    );
   }
 
   /** Kills the contexts of one workspace (or all, without `ws`). */

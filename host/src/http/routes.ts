@@ -126,6 +126,7 @@ export async function route(
       case "POST reset": {
         await Promise.all([s.contexts.dispose(ws), s.processes.dispose(ws)]);
         const dir = await s.workspaces.ensure(ws);
+        await s.contexts.forget(dir);
         await s.files.wipe(dir);
         await s.quota.created(dir);
         return sendEmpty(res);
