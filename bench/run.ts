@@ -7,6 +7,7 @@ import { startStack } from "../test/helpers/stack.ts";
 import { codemodeBench, startCodemodeUpstream } from "./codemode.ts";
 import type { BenchModule, Row } from "./lib.ts";
 import { loadBench } from "./load.ts";
+import { neighboursBench } from "./neighbours.ts";
 import { protocolsBench } from "./protocols.ts";
 import { sandboxBench } from "./sandbox.ts";
 import { tasksBench } from "./tasks.ts";
@@ -16,14 +17,23 @@ const modules: Array<[string, BenchModule]> = [
   ["tasks", tasksBench],
   ["protocols", protocolsBench],
   ["load", loadBench],
+  ["neighbours", neighboursBench],
 ];
 
+// `npm run bench -- load neighbours` runs only the named modules.
+const only = process.argv.slice(2);
+const unknown = only.filter((name) => name !== "codemode" && !modules.some(([title]) => title === name));
+if (unknown.length > 0) {
+  console.error(`unknown bench module(s): ${unknown.join(", ")}`);
+  process.exit(2);
+}
 // Code mode needs an upstream MCP server running before the Worker starts.
 const codemode = await startCodemodeUpstream();
 modules.push(["codemode", codemodeBench(codemode.upstream.url)]);
 const stack = await startStack({ vars: codemode.vars });
 try {
   for (const [title, run] of modules) {
+    if (only.length > 0 && !only.includes(title)) continue;
     const rows: Row[] = await run(stack);
     console.log(`\n## ${title}`);
     const width = Math.max(...rows.map((r) => r.name.length));

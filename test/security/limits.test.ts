@@ -76,3 +76,29 @@ describe("limits that add up", () => {
     expect(logs?.stderr).toContain("disk quota");
   });
 });
+
+describe("idle sandboxes are reclaimed", () => {
+  let t: TestHost;
+  beforeAll(async () => {
+    t = await startTestHost({ contextIdleMs: 2_000 });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("a context whose session went away without a DELETE is stopped, and the next run says so", async () => {
+    const ws = t.newWorkspace();
+    const first = await t.backend.runCode(ws, "keep = bytearray(50 * 1024**2)\nlen(keep)", "python", RUN);
+    expect(first.result).toBe(String(50 * MiB));
+    // nobody calls again (the client vanished): the reaper stops the context after its idle time
+    await new Promise((r) => setTimeout(r, 6_000));
+    const next = await t.backend.runCode(ws, "'keep' in globals()", "python", RUN);
+    expect(next.contextReset).toBe(true);
+    expect(next.result).toBe("False");
+    // a context in use is never reclaimed under it
+    const busy = await t.backend.runCode(ws, "import time\ntime.sleep(4)\nx = 1\nx", "python", RUN);
+    expect(busy.result).toBe("1");
+    const still = await t.backend.runCode(ws, "x", "python", RUN);
+    expect(still.contextReset).toBeFalsy();
+  });
+});
