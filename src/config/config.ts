@@ -77,6 +77,9 @@ export const ConfigSchema = z
     UPSTREAM_MCP_SERVERS: UpstreamServersSetting.default([]),
     // The Worker's base URL as the local sandbox host reaches it (Python code-mode callbacks).
     CODEMODE_CALLBACK_URL: z.url({ protocol: /^https?$/ }).optional(),
+    // OAuth: how long an authorization code may wait for its exchange, and access-token life.
+    OAUTH_CODE_TTL_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+    OAUTH_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(3_600),
   })
   .superRefine((c, ctx) => {
     if (c.DEFAULT_TIMEOUT_SECONDS > c.MAX_TIMEOUT_SECONDS) {

@@ -10,11 +10,13 @@ import { Sandbox } from "../sandbox/cloudflare/sandbox-do.ts";
 import { readBodyWithin } from "../shared/read-body.ts";
 import { SERVER_NAME, SERVER_VERSION } from "../shared/version.ts";
 import { validateWorkspaceName } from "../workspace/names.ts";
-import { authenticate, bearerToken } from "./auth.ts";
+import { bearerToken } from "./auth.ts";
 import { handleCodemodeCallback } from "./codemode-callback.ts";
 import { codemodeOutboundByHost } from "./codemode-outbound.ts";
 import { appErrorResponse, errorResponse, jsonResponse } from "./http.ts";
 import { serveLegacySse, servePreflight, serveStreamable } from "./mcp-routes.ts";
+import { authenticateBearer, bearerChallenge } from "./oauth/bearer.ts";
+import { serveOAuth } from "./oauth/routes.ts";
 import { hostAllowed, originAllowed } from "./origin.ts";
 import type { SessionProps } from "./session-agent.ts";
 import { isModernRequest, parseBody, serveStateless } from "./stateless.ts";
@@ -29,8 +31,6 @@ export { Sandbox };
 
 // Code mode: container programs reach the Worker at http://codemode.internal.
 Sandbox.outboundByHost = codemodeOutboundByHost;
-
-const UNAUTHORIZED_HEADERS = { "WWW-Authenticate": 'Bearer realm="codemode-mcp"' };
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -57,6 +57,9 @@ export default {
     // Code-mode calls from sandboxed programs: authenticated by their per-run token.
     const codemodeCallback = await handleCodemodeCallback(request, env);
     if (codemodeCallback) return codemodeCallback;
+    // OAuth: metadata, registration, token, consent page, grant management.
+    const oauth = await serveOAuth(request, url, env, ctx, config);
+    if (oauth) return oauth;
 
     const isMcp = url.pathname === "/mcp";
     const isSse = url.pathname === "/sse" || url.pathname === "/sse/message";
@@ -77,21 +80,22 @@ export default {
     // CORS preflights carry no credentials by design.
     if (request.method === "OPTIONS" && !taskEvents) return servePreflight(isMcp, request, env, ctx);
 
+    // An API token or an OAuth access token; both name a principal of API_TOKENS.
     const token = bearerToken(request);
-    const entry = await authenticate(token, config.API_TOKENS);
-    if (!entry || token === undefined) {
+    const caller = await authenticateBearer(token, url, env, ctx, config);
+    if (!caller) {
       return errorResponse(
         401,
         "UNAUTHORIZED",
         token === undefined
-          ? "Missing bearer token: send Authorization: Bearer <token>."
+          ? "Missing bearer token: send Authorization: Bearer <token>, or sign in with OAuth."
           : "Invalid bearer token.",
-        UNAUTHORIZED_HEADERS,
+        { "WWW-Authenticate": bearerChallenge(url, env, config, token !== undefined) },
       );
     }
 
     // Task events: same principal rules as MCP; the task is looked up in the caller's workspace.
-    if (taskEvents?.[1]) return serveTaskEvents(request, url, env, entry.principal, taskEvents[1]);
+    if (taskEvents?.[1]) return serveTaskEvents(request, url, env, caller.principal, taskEvents[1]);
 
     let workspace: string | null = null;
     const requested = url.searchParams.get("workspace");
@@ -104,7 +108,7 @@ export default {
         throw error;
       }
     }
-    const props: SessionProps = { principal: entry.principal, workspace, origin: url.origin };
+    const props: SessionProps = { principal: caller.principal, workspace, origin: url.origin };
     (ctx as unknown as { props: SessionProps }).props = props;
 
     const body = await readBodyWithin(request, config.MAX_REQUEST_BYTES);
@@ -115,7 +119,8 @@ export default {
         `Request body exceeds ${config.MAX_REQUEST_BYTES} bytes.`,
       );
     }
-    const forward = { request, url, body, env, ctx, token };
+    // Sessions are bound to the principal's API token whichever kind of token was sent.
+    const forward = { request, url, body, env, ctx, token: caller.bindingKey };
     if (isMcp) {
       const parsed = parseBody(body);
       if (await isModernRequest(request, parsed)) return serveStateless(forward, parsed, props, config);
