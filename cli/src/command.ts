@@ -11,6 +11,8 @@ import type { Io } from "./io.ts";
 export interface Context {
   io: Io;
   connect: Connector;
+  /** Plain HTTP for the few non-MCP endpoints (OAuth grants); the global fetch unless a test passes one. */
+  fetch?: typeof fetch;
 }
 
 export interface Command {

@@ -2,6 +2,8 @@
 import type { Command } from "../command.ts";
 import { catCommand } from "./cat.ts";
 import { execCommand } from "./exec.ts";
+import { grantsListCommand } from "./grants-list.ts";
+import { grantsRevokeCommand } from "./grants-revoke.ts";
 import { infoCommand } from "./info.ts";
 import { lsCommand } from "./ls.ts";
 import { putCommand } from "./put.ts";
@@ -34,4 +36,6 @@ export const COMMANDS: readonly Command[] = [
   taskResumeCommand,
   toolsSearchCommand,
   toolsDescribeCommand,
+  grantsListCommand,
+  grantsRevokeCommand,
 ];
