@@ -49,7 +49,9 @@ function pageHeaders(styleNonce: string, formTarget?: string): Headers {
     ].join("; "),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    // Not no-referrer: with it browsers send `Origin: null` on the form's POST, and the
+    // Origin check there is part of the CSRF protection. same-origin leaks nothing to apps.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
   });
 }
