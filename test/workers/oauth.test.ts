@@ -136,6 +136,31 @@ describe("the consent page", () => {
   });
 });
 
+describe("native apps", () => {
+  it("accept a private-use redirect URI (Cursor's) and let the form's redirect reach it", async () => {
+    const cursor = "cursor://anysphere.cursor-mcp/oauth/callback";
+    const res = await call(
+      new Request(`${HTTPS}/oauth/register`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          client_name: "Cursor",
+          redirect_uris: ["http://127.0.0.1:6274/oauth/callback", cursor],
+          token_endpoint_auth_method: "none",
+        }),
+      }),
+    );
+    expect(res.status).toBe(201);
+    const { client_id } = (await res.json()) as { client_id: string };
+    const url = authorizeUrl(client_id);
+    url.searchParams.set("redirect_uri", cursor);
+    const page = await call(new Request(url));
+    expect(page.status).toBe(200);
+    expect(page.headers.get("Content-Security-Policy")).toContain("form-action 'self' cursor:");
+    await page.body?.cancel();
+  });
+});
+
 describe("one notion of principal", () => {
   async function tokenFor(principal: string): Promise<string> {
     const clientId = await register(`app of ${principal}`);

@@ -56,6 +56,15 @@ function pageHeaders(styleNonce: string, formTarget?: string): Headers {
   });
 }
 
+/**
+ * The CSP source that lets the form's redirect reach the client: its origin for http(s),
+ * its scheme for a native app's private-use URI (`cursor:`), whose URL has no origin.
+ */
+function formActionSource(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  return url.protocol === "http:" || url.protocol === "https:" ? url.origin : url.protocol;
+}
+
 function layout(title: string, body: string, styleNonce: string): string {
   return `<!doctype html>
 <html lang="en">
@@ -110,7 +119,7 @@ ${loopback}
 <button type="submit" name="decision" value="deny">Deny</button>
 </div>
 </form>`;
-  const headers = pageHeaders(styleNonce, new URL(d.redirectUri).origin);
+  const headers = pageHeaders(styleNonce, formActionSource(d.redirectUri));
   for (const cookie of extraHeaders?.getSetCookie() ?? []) headers.append("Set-Cookie", cookie);
   return new Response(layout(`Authorize ${d.clientName}`, body, styleNonce), {
     status: view.error ? 400 : 200,

@@ -61,6 +61,9 @@ export function oauthFor(url: URL, env: Env, config: Config): OAuthServer | unde
         tokenEndpoint: TOKEN_PATH,
         clientRegistrationEndpoint: REGISTER_PATH,
         clientIdMetadataDocumentEnabled: true,
+        // Native apps (Cursor: cursor://anysphere.cursor-mcp/oauth/callback) redirect to a
+        // private-use scheme (RFC 8252); PKCE protects their codes.
+        allowPrivateUseRedirectUris: true,
         accessTokenTTL: config.OAUTH_ACCESS_TOKEN_TTL_SECONDS,
         // The library's default onError logs each refused request; the interesting ones
         // (CIMD failures) are logged by it anyway, and none of them carry secrets.

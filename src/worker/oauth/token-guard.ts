@@ -16,7 +16,12 @@ const MAX_TOKEN_REQUEST_BYTES = 65_536;
 function oauthError(status: number, error: string, description: string): Response {
   return new Response(JSON.stringify({ error, error_description: description }), {
     status,
-    headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
+    // Browser-based clients (the MCP Inspector) call the token endpoint cross-origin.
+    headers: {
+      "Content-Type": "application/json",
+      "Cache-Control": "no-store",
+      "Access-Control-Allow-Origin": "*",
+    },
   });
 }
 
