@@ -162,8 +162,10 @@ describe("native apps", () => {
 });
 
 describe("one notion of principal", () => {
+  let lastClientId = "";
   async function tokenFor(principal: string): Promise<string> {
     const clientId = await register(`app of ${principal}`);
+    lastClientId = clientId;
     const verifier = "v".repeat(50);
     const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
     const challenge = btoa(String.fromCharCode(...new Uint8Array(digest)))
@@ -219,6 +221,35 @@ describe("one notion of principal", () => {
     const carol = await mcp(await tokenFor("carol"));
     expect(carol.status).toBe(401);
     expect(carol.headers.get("WWW-Authenticate")).toContain('error="invalid_token"');
+  });
+
+  it("stores tokens only as hashes: no access token, refresh token or code appears in KV", async () => {
+    const token = await tokenFor("alice");
+    const secret = token.split(":")[2] as string;
+    expect(secret.length).toBeGreaterThan(16);
+    const listed = await env.OAUTH_KV.list();
+    expect(listed.keys.length).toBeGreaterThan(0);
+    for (const key of listed.keys) {
+      expect(key.name).not.toContain(secret);
+      const value = (await env.OAUTH_KV.get(key.name)) ?? "";
+      expect(value).not.toContain(secret);
+      expect(value).not.toContain(ALICE);
+    }
+  });
+
+  it("revokes an access token through the token endpoint (RFC 7009)", async () => {
+    const token = await tokenFor("alice");
+    const before = await mcp(token);
+    expect(before.status).toBe(200);
+    await before.body?.cancel();
+    const revoked = await call(
+      new Request(`${HTTPS}/oauth/token`, {
+        method: "POST",
+        body: new URLSearchParams({ token, client_id: lastClientId }),
+      }),
+    );
+    expect(revoked.status).toBe(200);
+    expect((await mcp(token)).status).toBe(401);
   });
 
   it("grant management takes API tokens only, not OAuth access tokens", async () => {
