@@ -165,7 +165,7 @@ describe("dynamic client registration with the official SDK client", () => {
     expect(JSON.stringify(provider.saved)).not.toContain(stack.tokens.alice);
   });
 
-  it("refreshes: the new access token works", async () => {
+  it("refreshes: the new access token works, on the same session and over SSE too", async () => {
     const tokens = provider.saved;
     if (!tokens?.refresh_token || !provider.client) throw new Error("no refresh token was issued");
     const refreshed = await refreshAuthorization(stack.url, {
@@ -175,7 +175,39 @@ describe("dynamic client registration with the official SDK client", () => {
       resource: new URL(stack.url),
     });
     expect(refreshed.access_token).not.toBe(tokens.access_token);
-    expect((await initializeWith(refreshed.access_token)).status).toBe(200);
+    // A session opened with the old access token goes on with the new one (sessions are
+    // bound to the principal, not to one access token), over both transports' auth path.
+    const opened = await initializeWith(tokens.access_token);
+    expect(opened.status).toBe(200);
+    const sessionId = opened.headers.get("mcp-session-id") as string;
+    const next = await fetch(mcpUrl(), {
+      method: "POST",
+      headers: {
+        Accept: "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        Authorization: `Bearer ${refreshed.access_token}`,
+        "mcp-session-id": sessionId,
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
+    });
+    expect(next.status).toBe(200);
+    await next.body?.cancel();
+    // Bob's API token with that session id finds nothing.
+    const bob = await fetch(mcpUrl(), {
+      method: "POST",
+      headers: {
+        Accept: "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        Authorization: `Bearer ${stack.tokens.bob}`,
+        "mcp-session-id": sessionId,
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 3, method: "ping" }),
+    });
+    expect(bob.status).toBe(404);
+    await bob.body?.cancel();
+    const sse = await stack.connect(refreshed.access_token, { transport: "sse" });
+    expect(await principalOf(sse)).toBe("alice");
+    await sse.close();
     provider.saveTokens(refreshed);
   });
 

@@ -80,8 +80,17 @@ function cookieHeader(response: Response): string {
     .join("; ");
 }
 
+// The consent form is rate-limited per address (CF-Connecting-IP, which wrangler dev takes
+// from the request). Each flow gets its own documentation-range address, so the tests'
+// many sign-ins never meet the limit; the rate-limit test uses one address on purpose.
+let lastAddress = 0;
+export function freshAddress(): string {
+  lastAddress += 1;
+  return `203.0.${113 + Math.floor(lastAddress / 250)}.${(lastAddress % 250) + 1}`;
+}
+
 /** Opens the consent page like a browser would. */
-export async function openConsent(authorizationUrl: URL, ip = "203.0.113.1") {
+export async function openConsent(authorizationUrl: URL, ip = freshAddress()) {
   const page = await fetch(authorizationUrl, { redirect: "manual", headers: { "CF-Connecting-IP": ip } });
   const html = await page.text();
   const handle = /name="handle" value="([^"]*)"/.exec(html)?.[1];
@@ -93,7 +102,7 @@ export async function submitConsent(
   authorizationUrl: URL,
   form: { handle: string; token?: string; decision: "approve" | "deny" },
   cookies: string,
-  ip = "203.0.113.1",
+  ip = freshAddress(),
 ): Promise<ConsentResult> {
   const body = new URLSearchParams({ handle: form.handle, decision: form.decision, token: form.token ?? "" });
   const res = await fetch(authorizationUrl, {
@@ -116,7 +125,7 @@ export async function consent(
   authorizationUrl: URL,
   token: string,
   decision: "approve" | "deny" = "approve",
-  ip?: string,
+  ip = freshAddress(),
 ): Promise<ConsentResult> {
   const opened = await openConsent(authorizationUrl, ip);
   if (!opened.handle)
