@@ -20,6 +20,9 @@ export default defineConfig({
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
           globalSetup: ["./test/workers/codemode-global-setup.ts"],
+          // A file's first request loads the whole Worker into workerd; on a shared, busy
+          // machine that alone can exceed vitest's 5 s default.
+          testTimeout: 30_000,
         },
       },
       {
