@@ -246,7 +246,7 @@ describe("dynamic client registration with the official SDK client", () => {
 });
 
 describe("a Client ID Metadata Document client with the official SDK client", () => {
-  it("uses its https metadata URL as client_id (no registration) and acts as alice", async () => {
+  it("uses its https metadata URL as client_id (no registration), acts as alice, refreshes, is revoked", async () => {
     const provider = new MemoryOAuthProvider({ clientMetadataUrl: cimd.clientId });
     const { client, authorizationUrl } = await signIn(provider, stack.tokens.alice);
     expect(authorizationUrl.searchParams.get("client_id")).toBe(cimd.clientId);
@@ -255,6 +255,19 @@ describe("a Client ID Metadata Document client with the official SDK client", ()
     await client.close();
     const grant = (await grantsOf(stack.tokens.alice)).grants.find((g) => g.clientName === "CIMD test app");
     expect(grant).toBeDefined();
+
+    // Refresh works for it too (the client authenticates as `none`, by its URL alone)…
+    const refreshed = await refreshAuthorization(stack.url, {
+      metadata: await discoverAuthorizationServerMetadata(stack.url),
+      clientInformation: provider.client as NonNullable<typeof provider.client>,
+      refreshToken: provider.saved?.refresh_token as string,
+      resource: new URL(stack.url),
+    });
+    expect((await initializeWith(refreshed.access_token)).status).toBe(200);
+    // …and revoking its grant ends it on the next request.
+    const revoked = await cli(["grants", "revoke", grant?.id as string], stack.tokens.alice);
+    expect(revoked.code, revoked.err).toBe(0);
+    expect((await initializeWith(refreshed.access_token)).status).toBe(401);
   });
 
   it("shows the document's name and domain on the consent page", async () => {
