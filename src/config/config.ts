@@ -66,6 +66,9 @@ export const ConfigSchema = z
     DEFAULT_TIMEOUT_SECONDS: seconds(30),
     MAX_TIMEOUT_SECONDS: seconds(300),
     OUTPUT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(65_536),
+    // Spill files (full output of capped runs, /workspace/.outputs): pruned by age and total size.
+    OUTPUT_RETENTION_SECONDS: seconds(86_400),
+    OUTPUT_MAX_BYTES: z.coerce.number().int().min(0).default(104_857_600),
     MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).max(4_194_304).default(4_194_304),
     SESSION_IDLE_TTL_SECONDS: seconds(86_400),
     WORKSPACE_IDLE_TTL_SECONDS: seconds(86_400),

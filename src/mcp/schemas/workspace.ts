@@ -17,6 +17,18 @@ export const WorkspaceInfoOutput = WorkspaceMeta.extend({
       .describe("per stream; beyond it head and tail are kept and the full output saved"),
     internetAccess: z.boolean(),
   }),
+  outputs: z
+    .object({
+      bytes: z
+        .number()
+        .nullable()
+        .describe(
+          "space the saved full outputs (/workspace/.outputs) take; null if the sandbox did not answer",
+        ),
+      maxBytes: z.number().describe("beyond this the oldest saved outputs are deleted"),
+      retentionSeconds: z.number().describe("saved outputs older than this are deleted"),
+    })
+    .describe("full outputs of capped runs, saved for read_file"),
 });
 export type WorkspaceInfoOutput = z.infer<typeof WorkspaceInfoOutput>;
 

@@ -9,7 +9,7 @@ import type { ToolDeps } from "../deps.ts";
 import { executeCode } from "../schemas/run.ts";
 import { runWithSoftTimeout } from "../tasks/tool-tasks.ts";
 import { defineTool } from "../tool-kit.ts";
-import { execResult, resolveTimeoutMs, terminationDiagnostics } from "./shared.ts";
+import { execResult, pruneAfterSpill, resolveTimeoutMs, terminationDiagnostics } from "./shared.ts";
 
 export const executeCodeTool = defineTool<ToolDeps>()({
   ...executeCode,
@@ -35,6 +35,7 @@ export const executeCodeTool = defineTool<ToolDeps>()({
     if (args.language === "bash") {
       const outcome = await deps.sandbox.exec(deps.workspace.ref, args.code, { timeoutMs, outputLimitBytes });
       const structured = { ...execResult(outcome, timeoutMs), images: 0, context_reset: false };
+      await pruneAfterSpill(deps, outcome.fullOutput);
       return { structured };
     }
     const runOptions = { timeoutMs, outputLimitBytes, resetContext: args.reset_context ?? false };
@@ -54,6 +55,7 @@ export const executeCodeTool = defineTool<ToolDeps>()({
         ? { error_type: "EXCEPTION" as const, message: `${outcome.error.name}: ${outcome.error.message}` }
         : null);
     const diagnostics = codemodeRun ? { ...(failure ?? {}), codemode_calls: codemodeRun.calls } : failure;
+    await pruneAfterSpill(deps, outcome.fullOutput);
     const structured = {
       success: outcome.success,
       stdout: outcome.stdout,

@@ -4,7 +4,7 @@ import { commandForFile } from "../../shared/file-command.ts";
 import type { ToolDeps } from "../deps.ts";
 import { runFile } from "../schemas/run.ts";
 import { defineTool } from "../tool-kit.ts";
-import { execResult, resolveTimeoutMs } from "./shared.ts";
+import { execResult, pruneAfterSpill, resolveTimeoutMs } from "./shared.ts";
 
 export const runFileTool = defineTool<ToolDeps>()({
   ...runFile,
@@ -25,6 +25,7 @@ export const runFileTool = defineTool<ToolDeps>()({
       timeoutMs,
       outputLimitBytes: deps.config.OUTPUT_LIMIT_BYTES,
     });
+    await pruneAfterSpill(deps, outcome.fullOutput);
     return { structured: { ...execResult(outcome, timeoutMs), path: stat.path } };
   },
 });

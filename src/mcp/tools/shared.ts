@@ -1,7 +1,9 @@
 /** What the run tools share: timeout handling and building a run's result (src/mcp/schemas/run.ts). */
 import type { Config } from "../../config/config.ts";
 import { AppError } from "../../errors/app-error.ts";
+import { pruneSpillFiles } from "../../sandbox/spill-files.ts";
 import type { ExecOutcome } from "../../shared/sandbox-schema.ts";
+import type { ToolDeps } from "../deps.ts";
 import type { Diagnostics } from "../schemas/run.ts";
 
 /** Resolves a requested timeout against the configured default and maximum. */
@@ -57,4 +59,21 @@ export function execResult(outcome: ExecOutcome, timeoutMs: number) {
     full_output: outcome.fullOutput,
     diagnostics,
   };
+}
+
+/**
+ * After a run that saved its full output, prunes older spill files (in the sandbox, with
+ * its rights) so they cannot fill the workspace. Best effort: the run's result stands.
+ */
+export async function pruneAfterSpill(
+  deps: Pick<ToolDeps, "sandbox" | "workspace" | "config">,
+  fullOutput: { stdout?: string; stderr?: string },
+): Promise<void> {
+  const keep = [fullOutput.stdout, fullOutput.stderr].filter((p): p is string => p !== undefined);
+  if (keep.length === 0) return;
+  const limits = {
+    maxAgeSeconds: deps.config.OUTPUT_RETENTION_SECONDS,
+    maxBytes: deps.config.OUTPUT_MAX_BYTES,
+  };
+  await pruneSpillFiles(deps.sandbox, deps.workspace.ref, limits, keep).catch(() => null);
 }

@@ -1,4 +1,5 @@
 /** workspace_info: the workspace's name, sandbox and expiry, and the server's limits. */
+import { spillFilesSize } from "../../sandbox/spill-files.ts";
 import type { ToolDeps } from "../deps.ts";
 import { workspaceInfo } from "../schemas/workspace.ts";
 import { defineTool } from "../tool-kit.ts";
@@ -13,7 +14,10 @@ export const workspaceInfoTool = defineTool<ToolDeps>()({
     "Describe the workspace this session is attached to: its name, owner, sandbox backend, limits (timeouts, output cap, internet access), when it was created and last used, and what survives between calls. Call it first to learn the limits before running long or chatty code.",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   handler: async (_args, deps) => {
-    const meta = await deps.workspace.info();
+    const [meta, outputBytes] = await Promise.all([
+      deps.workspace.info(),
+      spillFilesSize(deps.sandbox, deps.workspace.ref).catch(() => null),
+    ]);
     const c = deps.config;
     return {
       structured: {
@@ -25,6 +29,11 @@ export const workspaceInfoTool = defineTool<ToolDeps>()({
           maxTimeoutSeconds: c.MAX_TIMEOUT_SECONDS,
           outputLimitBytes: c.OUTPUT_LIMIT_BYTES,
           internetAccess: c.SANDBOX_ENABLE_INTERNET,
+        },
+        outputs: {
+          bytes: outputBytes,
+          maxBytes: c.OUTPUT_MAX_BYTES,
+          retentionSeconds: c.OUTPUT_RETENTION_SECONDS,
         },
       },
     };
