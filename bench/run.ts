@@ -7,6 +7,7 @@ import { startStack } from "../test/helpers/stack.ts";
 import { codemodeBench, startCodemodeUpstream } from "./codemode.ts";
 import type { BenchModule, Row } from "./lib.ts";
 import { loadBench } from "./load.ts";
+import { memoryBench } from "./memory.ts";
 import { neighboursBench } from "./neighbours.ts";
 import { protocolsBench } from "./protocols.ts";
 import { sandboxBench } from "./sandbox.ts";
@@ -18,6 +19,7 @@ const modules: Array<[string, BenchModule]> = [
   ["protocols", protocolsBench],
   ["load", loadBench],
   ["neighbours", neighboursBench],
+  ["memory", memoryBench],
 ];
 
 // `npm run bench -- load neighbours` runs only the named modules.
