@@ -11,7 +11,7 @@ import { parseConfig } from "../src/config/config.ts";
 import { ensureDevVars } from "./lib/dev-vars.ts";
 import { ensureLocalHostPrerequisites, realProbe } from "./lib/prerequisites.ts";
 import { freePort } from "./lib/processes.ts";
-import { ROOT, startHost, startWorker } from "./lib/stack.ts";
+import { DEV_ENTRY, ROOT, startContainerRunner, startHost, startWorker } from "./lib/stack.ts";
 
 const DEFAULT_PORT = 8787;
 /** What `npm start` assumes for settings `.dev.vars` leaves out: this is development. */
@@ -69,8 +69,12 @@ async function main(): Promise<void> {
   for (const [key, value] of Object.entries(START_DEFAULTS)) if (!vars[key]) startVars[key] = value;
   const effective = { ...vars, ...startVars };
   const local = effective.SANDBOX_BACKEND === "local";
+  const cloudflare = effective.SANDBOX_BACKEND === "cloudflare";
   // The host follows PORT: a port of its own, chosen free now, unless .dev.vars names one.
   if (local && !vars.SANDBOX_HOST_URL) startVars.SANDBOX_HOST_URL = `http://127.0.0.1:${await freePort()}`;
+  // So does the container runner (SANDBOX_BACKEND=cloudflare).
+  if (cloudflare && !vars.CONTAINER_RUNNER_URL)
+    startVars.CONTAINER_RUNNER_URL = `http://127.0.0.1:${await freePort()}`;
   const config = parseConfig({ ...effective, ...startVars }); // fails before anything starts
 
   if (local) {
@@ -87,7 +91,19 @@ async function main(): Promise<void> {
       ),
     });
   }
-  // SANDBOX_BACKEND=cloudflare: its local runner starts here, beside the host.
+  // SANDBOX_BACKEND=cloudflare: real Sandbox containers, run locally by containers/ and
+  // reached through the development entry's stand-in for the platform's container handle.
+  if (cloudflare) {
+    const runnerUrl = startVars.CONTAINER_RUNNER_URL ?? vars.CONTAINER_RUNNER_URL ?? "";
+    const root = join(ROOT, `.container-data${suffix}`);
+    mkdirSync(root, { recursive: true });
+    current.host = await startContainerRunner({
+      port: Number(new URL(runnerUrl).port || 80),
+      secret: config.SANDBOX_HOST_SECRET ?? "",
+      root,
+      echo: true,
+    });
+  }
 
   // Defaults first, .dev.vars after: wrangler lets later files override earlier ones.
   const startVarsPath = join(ROOT, ".wrangler", `npm-start${suffix}.vars`);
@@ -103,6 +119,7 @@ async function main(): Promise<void> {
     envFiles: [startVarsPath, devVarsPath],
     persistTo: stateDir,
     echo: true,
+    ...(cloudflare ? { entry: DEV_ENTRY } : {}),
   });
   current.worker.proc.once("exit", (code) => {
     if (!stopping) void fail(new Error(`wrangler dev exited (code ${code})`));

@@ -60,8 +60,42 @@ export async function startHost(options: HostOptions): Promise<Child & { url: st
   return { ...child, url };
 }
 
+export interface ContainerRunnerOptions {
+  port: number;
+  secret: string;
+  root: string;
+  echo?: boolean;
+}
+
+/** The local container runner (containers/): real Sandbox container servers, no Docker. */
+export async function startContainerRunner(
+  options: ContainerRunnerOptions,
+): Promise<Child & { url: string }> {
+  const url = `http://127.0.0.1:${options.port}`;
+  const child = startChild(nodeBinary(), [join(ROOT, "containers", "src", "main.ts")], {
+    label: "containers",
+    echo: options.echo,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LANG: process.env.LANG,
+      CONTAINER_RUNNER_PORT: String(options.port),
+      CONTAINER_RUNNER_SECRET: options.secret,
+      CONTAINER_RUNNER_ROOT: options.root,
+      ...(process.env.CONTAINER_SERVER_DIR ? { CONTAINER_SERVER_DIR: process.env.CONTAINER_SERVER_DIR } : {}),
+    },
+  });
+  await readyOrStopped(child, `${url}/health`, 30_000);
+  return { ...child, url };
+}
+
+/** The Worker entry for `wrangler dev`: the development entry brings the local containers. */
+export const DEV_ENTRY = "src/worker/dev.ts";
+
 export interface WorkerOptions {
   port: number;
+  /** Entry module instead of wrangler.toml's `main` (e.g. DEV_ENTRY). */
+  entry?: string;
   /** dotenv files with vars and secrets, later ones override earlier ones. */
   envFiles: string[];
   persistTo?: string;
@@ -73,6 +107,7 @@ export async function startWorker(options: WorkerOptions): Promise<Child & { url
   const args = [
     join(BIN, "wrangler"),
     "dev",
+    ...(options.entry ? [options.entry] : []),
     "--port",
     String(options.port),
     "--ip",

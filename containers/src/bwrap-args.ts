@@ -1,0 +1,117 @@
+/**
+ * The bubblewrap command line of one container: the host's system directories read-only,
+ * the server's files where the image puts them, a private tmpfs `/workspace`, `/tmp` and
+ * `/root` (gone with the container), no network, and its own PID, IPC, UTS, mount and
+ * user namespaces (root inside maps to the runner's unprivileged uid outside).
+ */
+import { existsSync, lstatSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import { SERVER_FILES } from "./config.ts";
+
+/** Host /etc entries Python, Node, Bun and matplotlib need; nothing that names the host. */
+const ETC_ENTRIES = [
+  "alternatives",
+  "fonts",
+  "ld.so.cache",
+  "ld.so.conf",
+  "ld.so.conf.d",
+  "localtime",
+  "matplotlibrc",
+  "mime.types",
+  "nsswitch.conf",
+  "python3",
+  "python3.11",
+  "ssl",
+  "ca-certificates",
+  "bash.bashrc",
+  "inputrc",
+];
+
+const TOP_LEVEL_SYSTEM_DIRS = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
+
+/** Staged file name → where it appears in the container (read-only). */
+export const IMAGE_FILES: Record<string, string> = {
+  ...SERVER_FILES,
+  bun: "/usr/local/bin/bun",
+  node: "/usr/local/bin/node",
+};
+
+export interface ContainerBwrapInput {
+  bwrap: string;
+  /** The staged server files, Bun and Node (see image.ts). */
+  imageDir: string;
+  /** This container's passwd, group and hosts. */
+  etcDir: string;
+  diskBytes: number;
+  env: Record<string, string>;
+  /** fd bwrap writes `{"child-pid": …}` to. */
+  infoFd: number;
+}
+
+function systemDirArgs(): string[] {
+  const args = ["--ro-bind", "/usr", "/usr"];
+  for (const name of TOP_LEVEL_SYSTEM_DIRS) {
+    const path = `/${name}`;
+    if (!existsSync(path)) continue;
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) args.push("--symlink", readlinkSync(path), path);
+    else if (st.isDirectory()) args.push("--ro-bind", path, path);
+  }
+  return args;
+}
+
+export function containerBwrapArgs(input: ContainerBwrapInput): string[] {
+  const args = [input.bwrap, ...systemDirArgs()];
+  // The image keeps Bun and Node in /usr/local/bin: a tmpfs there hides the host's
+  // /usr/local, and is made read-only again once both are bound in (below).
+  args.push("--perms", "0755", "--tmpfs", "/usr/local");
+  for (const dir of ["/etc", "/usr/local/bin", "/container-server", "/run"]) {
+    args.push("--perms", "0755", "--dir", dir);
+  }
+  for (const entry of ETC_ENTRIES) args.push("--ro-bind-try", `/etc/${entry}`, `/etc/${entry}`);
+  for (const name of ["passwd", "group", "hosts"])
+    args.push("--ro-bind", join(input.etcDir, name), `/etc/${name}`);
+  for (const [name, target] of Object.entries(IMAGE_FILES))
+    args.push("--ro-bind", join(input.imageDir, name), target);
+  args.push("--remount-ro", "/usr/local");
+  const size = String(input.diskBytes);
+  for (const dir of ["/workspace", "/tmp", "/root", "/dev/shm", "/var/tmp"]) {
+    args.push(
+      "--perms",
+      dir === "/workspace" || dir === "/root" ? "0755" : "1777",
+      "--size",
+      size,
+      "--tmpfs",
+      dir,
+    );
+  }
+  args.push(
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    "--chdir",
+    "/container-server",
+    "--unshare-user",
+    "--disable-userns",
+    "--uid",
+    "0",
+    "--gid",
+    "0",
+    "--unshare-pid",
+    "--unshare-net",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    "--hostname",
+    "sandbox",
+    "--die-with-parent",
+    "--new-session",
+    "--info-fd",
+    String(input.infoFd),
+    "--clearenv",
+  );
+  for (const [k, v] of Object.entries(input.env)) args.push("--setenv", k, v);
+  args.push("/usr/local/bin/bun", SERVER_FILES["index.js"]);
+  return args;
+}
