@@ -92,11 +92,20 @@ export function callFingerprint(tool: string, args: Record<string, unknown>): Pr
   return fingerprint(tool, rest);
 }
 
+// One extended schema per tool schema: servers are built per request (2026-07-28), and
+// the same schema object lets them reuse its JSON Schema.
+const extended = new WeakMap<z.ZodObject, z.ZodObject>();
+
 /** Adds `idempotency_key` to a state-changing tool; its handler runs once per key. */
 export function withIdempotency<I extends z.ZodObject, O extends z.ZodObject>(
   tool: ToolDefinition<ToolDeps, I, O>,
 ): ToolDefinition<ToolDeps, I, O> {
-  const input = tool.input.extend({ idempotency_key: IdempotencyKey }) as unknown as I;
+  let schema = extended.get(tool.input);
+  if (!schema) {
+    schema = tool.input.extend({ idempotency_key: IdempotencyKey });
+    extended.set(tool.input, schema);
+  }
+  const input = schema as unknown as I;
   return {
     ...tool,
     input,

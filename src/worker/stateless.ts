@@ -14,8 +14,9 @@
 import { createMcpHandler, isLegacyRequest } from "@modelcontextprotocol/server";
 import type { Config } from "../config/config.ts";
 import { createStatelessServer } from "../mcp/stateless/server.ts";
-import { workspaceKey } from "../workspace/names.ts";
+import { sandboxId, workspaceKey } from "../workspace/names.ts";
 import { workspaceClient } from "../workspace/rpc.ts";
+import type { WorkspaceMeta } from "../workspace/schema.ts";
 import type { Forward } from "./mcp-routes.ts";
 import type { SessionProps } from "./session-agent.ts";
 import { buildToolDeps } from "./tool-deps.ts";
@@ -39,6 +40,26 @@ export async function isModernRequest(request: Request, parsed: unknown): Promis
   return !(await isLegacyRequest(request, parsed));
 }
 
+/** The methods that run a tool or read a task: only they attach (and so create) the workspace. */
+const WORKSPACE_METHODS = new Set(["tools/call", "tasks/get", "tasks/cancel", "tasks/update"]);
+
+/**
+ * What a request that runs no tool (server/discover, tools/list, ping) gets instead of an
+ * attach: the workspace's identity, derived without touching its Durable Object.
+ */
+async function unattached(principal: string, name: string): Promise<WorkspaceMeta> {
+  const epoch = new Date(0).toISOString();
+  return {
+    name,
+    named: true,
+    principal,
+    sandboxId: await sandboxId(workspaceKey(principal, name)),
+    createdAt: epoch,
+    lastUsedAt: epoch,
+    expiresAt: null,
+  };
+}
+
 function method(parsed: unknown): string {
   const value = (parsed as { method?: unknown } | null)?.method;
   return typeof value === "string" ? value : "(response)";
@@ -59,7 +80,9 @@ export async function serveStateless(
   const ws = workspaceClient(f.env.WORKSPACE.getByName(workspaceKey(props.principal, name)));
   const handler = createMcpHandler(
     async () => {
-      const meta = await ws.workspace.attach(props.principal, name, true);
+      const meta = WORKSPACE_METHODS.has(method(parsed))
+        ? await ws.workspace.attach(props.principal, name, true)
+        : await unattached(props.principal, name);
       const deps = buildToolDeps({
         env: f.env,
         config,

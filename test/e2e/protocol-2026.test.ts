@@ -5,12 +5,13 @@
  * idempotency keys, principals kept apart, and the spec's errors.
  */
 import { execFileSync } from "node:child_process";
-import type { Client } from "@modelcontextprotocol/client";
+import { type Client, Client as ClientV2, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import type { Client as Client2025 } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TaskPage, TaskStatus } from "../../src/tasks/types.ts";
 import {
   connect2026,
+  exchange2026,
   mcpUrl,
   PROTOCOL_2026,
   rpc2026,
@@ -74,6 +75,33 @@ describe("2026-07-28 at /mcp", () => {
     })) as ToolResult;
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ success: true, stdout: "42\n" });
+  });
+
+  it("a negotiating client picks 2026-07-28; one that speaks only 2025 probes, falls back and gets a session", async () => {
+    const headers = { Authorization: `Bearer ${stack.tokens.alice}` };
+    const auto = new ClientV2({ name: "auto", version: "1.0.0" }, { versionNegotiation: { mode: "auto" } });
+    await auto.connect(
+      new StreamableHTTPClientTransport(mcpUrl(stack.url, "p26-auto"), { requestInit: { headers } }),
+    );
+    clients.push(auto);
+    expect(auto.getNegotiatedProtocolVersion()).toBe(PROTOCOL_2026);
+
+    const old = new ClientV2(
+      { name: "old", version: "1.0.0" },
+      { versionNegotiation: { mode: "auto" }, supportedProtocolVersions: ["2025-11-25"] },
+    );
+    const transport = new StreamableHTTPClientTransport(mcpUrl(stack.url, "p26-auto"), {
+      requestInit: { headers },
+    });
+    await old.connect(transport);
+    clients.push(old);
+    expect(old.getNegotiatedProtocolVersion()).toBe("2025-11-25");
+    expect(transport.sessionId).toBeTruthy();
+    const result = (await old.callTool({
+      name: "execute_code",
+      arguments: { language: "bash", code: "echo legacy" },
+    })) as ToolResult;
+    expect(result.structuredContent).toMatchObject({ stdout: "legacy\n" });
   });
 
   it("tools/list is the same on every request and carries a cache hint", async () => {
@@ -243,6 +271,20 @@ describe("the Tasks extension", () => {
       ttlMs: number;
     };
     expect(again.ttlMs).toBe(task.ttlMs);
+  });
+
+  it("the per-request log level decides whether a started task is logged to the client", async () => {
+    const url = mcpUrl(stack.url, "p26-log");
+    const start = { name: "start_task", arguments: { command: "true" } };
+    const logged = await exchange2026(url, stack.tokens.alice, "tools/call", start, { logLevel: "info" });
+    const notes = logged.filter((m) => m.method === "notifications/message");
+    expect(notes).toHaveLength(1);
+    expect(JSON.stringify(notes[0])).toContain('"event":"started"');
+    expect(logged.at(-1)?.result).toMatchObject({ resultType: "task" });
+
+    const quiet = await exchange2026(url, stack.tokens.alice, "tools/call", start, { logLevel: "error" });
+    expect(quiet.filter((m) => m.method === "notifications/message")).toEqual([]);
+    expect(quiet.at(-1)?.result).toMatchObject({ resultType: "task" });
   });
 
   it("a client without the extension gets plain results; unknown task ids are -32602", async () => {

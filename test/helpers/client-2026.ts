@@ -29,16 +29,21 @@ export async function connect2026(base: string, token: string, workspace?: strin
   return client;
 }
 
-/** The JSON-RPC message in a response body, whether plain JSON or an SSE stream. */
-async function rpcMessage(response: Response): Promise<Record<string, unknown>> {
+/** The messages in a response body (one for plain JSON, every frame of an SSE stream). */
+async function rpcFrames(response: Response): Promise<Array<Record<string, unknown>>> {
   const text = await response.text();
-  if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) return JSON.parse(text);
-  const frames = text
+  if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) return [JSON.parse(text)];
+  return text
     .split("\n")
-    .filter((line) => line.startsWith("data:"))
+    .filter((line) => line.startsWith("data:") && line.length > 5)
     .map((line) => JSON.parse(line.slice(5)) as Record<string, unknown>);
+}
+
+/** The JSON-RPC response in a response body, whether plain JSON or an SSE stream. */
+async function rpcMessage(response: Response): Promise<Record<string, unknown>> {
+  const frames = await rpcFrames(response);
   const last = frames.findLast((frame) => "result" in frame || "error" in frame);
-  if (!last) throw new Error(`no JSON-RPC response in stream: ${text.slice(0, 200)}`);
+  if (!last) throw new Error(`no JSON-RPC response in: ${JSON.stringify(frames).slice(0, 200)}`);
   return last;
 }
 
@@ -62,16 +67,44 @@ export async function post2026(url: URL, token: string, message: Record<string, 
 
 let nextId = 1;
 
+export interface RawOptions {
+  /** Declare the Tasks extension (default true). */
+  tasks?: boolean;
+  /** The per-request log level (`io.modelcontextprotocol/logLevel`). */
+  logLevel?: string;
+}
+
 /** A raw request with the per-request `_meta` envelope (optionally without the Tasks extension). */
 export async function rpc2026(
   url: URL,
   token: string,
   method: string,
   params: Record<string, unknown> = {},
-  options: { tasks?: boolean } = {},
+  options: RawOptions = {},
 ): Promise<Record<string, unknown>> {
+  return rpcMessage(await send2026(url, token, method, params, options));
+}
+
+/** Like rpc2026, but every message of the exchange (notifications before the response too). */
+export async function exchange2026(
+  url: URL,
+  token: string,
+  method: string,
+  params: Record<string, unknown> = {},
+  options: RawOptions = {},
+): Promise<Array<Record<string, unknown>>> {
+  return rpcFrames(await send2026(url, token, method, params, options));
+}
+
+function send2026(
+  url: URL,
+  token: string,
+  method: string,
+  params: Record<string, unknown>,
+  options: RawOptions,
+): Promise<Response> {
   const capabilities = options.tasks === false ? {} : { extensions: { [TASKS_EXTENSION]: {} } };
-  const response = await post2026(url, token, {
+  return post2026(url, token, {
     jsonrpc: "2.0",
     id: nextId++,
     method,
@@ -81,10 +114,10 @@ export async function rpc2026(
         "io.modelcontextprotocol/protocolVersion": PROTOCOL_2026,
         "io.modelcontextprotocol/clientInfo": CLIENT_INFO,
         "io.modelcontextprotocol/clientCapabilities": capabilities,
+        ...(options.logLevel ? { "io.modelcontextprotocol/logLevel": options.logLevel } : {}),
       },
     },
   });
-  return rpcMessage(response);
 }
 
 /** The raw dispatch ext-tasks uses for V2 task traffic: one HTTP POST per request (we add the id). */

@@ -39,6 +39,21 @@ interface Entry {
   call(args: Record<string, unknown>, ctx: ServerContext): Promise<Answer>;
 }
 
+// JSON Schemas per zod schema, computed once per isolate: a server is built per request.
+const jsonSchemas = {
+  input: new WeakMap<z.ZodObject, Record<string, unknown>>(),
+  output: new WeakMap<z.ZodObject, Record<string, unknown>>(),
+};
+
+function jsonSchema(schema: z.ZodObject, io: "input" | "output"): Record<string, unknown> {
+  let json = jsonSchemas[io].get(schema);
+  if (!json) {
+    json = z.toJSONSchema(schema, { io }) as Record<string, unknown>;
+    jsonSchemas[io].set(schema, json);
+  }
+  return json;
+}
+
 const ClientExtensions = z.object({ extensions: z.record(z.string(), z.unknown()).optional() }).loose();
 
 /** Whether this request's client declared the Tasks extension (in its per-request capabilities). */
@@ -76,8 +91,8 @@ export class StatelessToolHost implements ToolHost<ToolDeps> {
       name: tool.name,
       title: tool.title,
       description: tool.description,
-      inputSchema: z.toJSONSchema(tool.input, { io: "input" }) as Tool["inputSchema"],
-      outputSchema: z.toJSONSchema(tool.output, { io: "output" }) as Tool["outputSchema"],
+      inputSchema: jsonSchema(tool.input, "input") as Tool["inputSchema"],
+      outputSchema: jsonSchema(tool.output, "output") as Tool["outputSchema"],
       annotations: { title: tool.title, ...tool.annotations },
     };
     this.#tools.set(tool.name, {
