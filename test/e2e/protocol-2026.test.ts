@@ -77,7 +77,7 @@ describe("2026-07-28 at /mcp", () => {
     expect(result.structuredContent).toMatchObject({ success: true, stdout: "42\n" });
   });
 
-  it("a negotiating client picks 2026-07-28; one that speaks only 2025 probes, falls back and gets a session", async () => {
+  it("a negotiating client picks 2026-07-28; the same SDK in 2025 mode gets a session at the same URL", async () => {
     const headers = { Authorization: `Bearer ${stack.tokens.alice}` };
     const auto = new ClientV2({ name: "auto", version: "1.0.0" }, { versionNegotiation: { mode: "auto" } });
     await auto.connect(
@@ -86,10 +86,7 @@ describe("2026-07-28 at /mcp", () => {
     clients.push(auto);
     expect(auto.getNegotiatedProtocolVersion()).toBe(PROTOCOL_2026);
 
-    const old = new ClientV2(
-      { name: "old", version: "1.0.0" },
-      { versionNegotiation: { mode: "auto" }, supportedProtocolVersions: ["2025-11-25"] },
-    );
+    const old = new ClientV2({ name: "old", version: "1.0.0" }, { versionNegotiation: { mode: "legacy" } });
     const transport = new StreamableHTTPClientTransport(mcpUrl(stack.url, "p26-auto"), {
       requestInit: { headers },
     });

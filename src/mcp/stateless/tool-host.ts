@@ -54,6 +54,12 @@ function jsonSchema(schema: z.ZodObject, io: "input" | "output"): Record<string,
   return json;
 }
 
+/** Tells the client (at the request's logLevel) that a call became a task. */
+async function announceStarted(ctx: ServerContext, taskId: string, tool: string): Promise<void> {
+  // A log line the client cannot take must not fail the call that started the task.
+  await ctx.mcpReq.log("info", { task: taskId, tool, event: "started" }, "tasks").catch(() => undefined);
+}
+
 const ClientExtensions = z.object({ extensions: z.record(z.string(), z.unknown()).optional() }).loose();
 
 /** Whether this request's client declared the Tasks extension (in its per-request capabilities). */
@@ -143,6 +149,7 @@ export class StatelessToolHost implements ToolHost<ToolDeps> {
       }
       if (policy?.mode === "adopt") {
         const view = await deps.tasks.status(policy.taskId(checked.data));
+        await announceStarted(ctx, view.task_id, tool.name);
         return createTaskResult(view, this.#retentionMs);
       }
     }
@@ -193,9 +200,7 @@ export class StatelessToolHost implements ToolHost<ToolDeps> {
             waitLimitMs(deps),
             start,
           );
-    await ctx.mcpReq
-      .log("info", { task: started.task_id, tool: tool.name, event: "started" }, "tasks")
-      .catch(() => undefined);
+    await announceStarted(ctx, started.task_id, tool.name);
     return createTaskResult(await deps.tasks.status(started.task_id), this.#retentionMs);
   }
 }
