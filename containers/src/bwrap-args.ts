@@ -4,8 +4,8 @@
  * `/root` (gone with the container), no network, and its own PID, IPC, UTS, mount and
  * user namespaces (root inside maps to the runner's unprivileged uid outside).
  */
-import { existsSync, lstatSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
+import { systemDirArgs } from "../../host/src/isolation/bwrap-args.ts";
 import { SERVER_FILES } from "./config.ts";
 
 /** Host /etc entries Python, Node, Bun and matplotlib need; nothing that names the host. */
@@ -27,8 +27,6 @@ const ETC_ENTRIES = [
   "inputrc",
 ];
 
-const TOP_LEVEL_SYSTEM_DIRS = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
-
 /** Staged file name → where it appears in the container (read-only). */
 export const IMAGE_FILES: Record<string, string> = {
   ...SERVER_FILES,
@@ -46,18 +44,6 @@ export interface ContainerBwrapInput {
   env: Record<string, string>;
   /** fd bwrap writes `{"child-pid": …}` to. */
   infoFd: number;
-}
-
-function systemDirArgs(): string[] {
-  const args = ["--ro-bind", "/usr", "/usr"];
-  for (const name of TOP_LEVEL_SYSTEM_DIRS) {
-    const path = `/${name}`;
-    if (!existsSync(path)) continue;
-    const st = lstatSync(path);
-    if (st.isSymbolicLink()) args.push("--symlink", readlinkSync(path), path);
-    else if (st.isDirectory()) args.push("--ro-bind", path, path);
-  }
-  return args;
 }
 
 export function containerBwrapArgs(input: ContainerBwrapInput): string[] {

@@ -50,7 +50,8 @@ export interface BwrapArgsInput {
   infoFd: number;
 }
 
-function systemDirArgs(): string[] {
+/** Read-only binds of the host's system directories (`/usr` and the top-level links or dirs into it). */
+export function systemDirArgs(): string[] {
   const args = ["--ro-bind", "/usr", "/usr"];
   for (const name of TOP_LEVEL_SYSTEM_DIRS) {
     const path = `/${name}`;
