@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { parseSettings } from "../../host/src/config.ts";
 
 const MiB = 1024 * 1024;
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -83,23 +84,8 @@ export interface RunnerConfig {
   node: string;
 }
 
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-}
-
 export function loadConfig(env: Record<string, string | undefined>): RunnerConfig {
-  const known = Object.fromEntries(
-    Object.keys(EnvSchema.shape).flatMap((k) => {
-      const v = env[k];
-      return v === undefined || v === "" ? [] : [[k, v]];
-    }),
-  );
-  const parsed = EnvSchema.safeParse(known);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new ConfigError(`invalid container runner settings:\n${lines.join("\n")}`);
-  }
-  const e = parsed.data;
+  const e = parseSettings(EnvSchema, env, "container runner");
   return {
     port: e.CONTAINER_RUNNER_PORT,
     secret: e.CONTAINER_RUNNER_SECRET,

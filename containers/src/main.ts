@@ -3,7 +3,8 @@
  * servers locally, one per Sandbox Durable Object, for `SANDBOX_BACKEND=cloudflare` in
  * development and tests. Settings come from CONTAINER_* variables; see config.ts.
  */
-import { ConfigError, loadConfig, serverMissingReason } from "./config.ts";
+import { ConfigError } from "../../host/src/config.ts";
+import { loadConfig, serverMissingReason } from "./config.ts";
 import { createContainerRunner } from "./server.ts";
 
 async function main(): Promise<void> {

@@ -61,23 +61,35 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
+/**
+ * Parses the environment variables a schema names (empty counts as unset); throws
+ * `ConfigError` naming every bad variable. Shared with the container runner.
+ */
+export function parseSettings<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  what: string,
+): z.infer<S> {
+  const known = Object.fromEntries(
+    Object.keys(schema.shape).flatMap((k) => {
+      const v = env[k];
+      return v === undefined || v === "" ? [] : [[k, v]];
+    }),
+  );
+  const parsed = schema.safeParse(known);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid ${what} settings:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
 /** Parses the host settings; throws `ConfigError` naming every bad variable. */
 export function loadConfig(
   env: Record<string, string | undefined>,
   argv: readonly string[] = [],
 ): HostConfig {
-  const known = Object.fromEntries(
-    Object.keys(EnvSchema.shape).flatMap((k) => {
-      const v = env[k];
-      return v === undefined || v === "" ? [] : [[k, v]];
-    }),
-  );
-  const parsed = EnvSchema.safeParse(known);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    throw new ConfigError(`invalid sandbox host settings:\n${lines.join("\n")}`);
-  }
-  const e = parsed.data;
+  const e = parseSettings(EnvSchema, env, "sandbox host");
   return {
     port: e.SANDBOX_HOST_PORT,
     secret: e.SANDBOX_HOST_SECRET,
