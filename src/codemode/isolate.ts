@@ -9,12 +9,15 @@
  * - Time: the host waits `timeoutMs` and then reports the run as `TIMED_OUT` — a code,
  *   so nothing the program prints or throws can pass for a timeout. The executor's own
  *   in-isolate race is set a grace period later, as a backstop; the isolate also gets a
- *   CPU limit (stops tight loops). Once the run has settled, host calls are refused with
+ *   CPU limit (stops tight loops where deployed) and every loop and function checks the
+ *   deadline (stops them in `wrangler dev`, see loop-guard.ts). A run that ends with an
+ *   error after its deadline is a timeout, whichever mechanism stopped it. Once the run has settled, host calls are refused with
  *   `RUN_ENDED`, so a program cannot keep using tools after its result.
  */
 import { DynamicWorkerExecutor, type ExecuteResult } from "@cloudflare/codemode";
 import { AppError } from "../errors/app-error.ts";
 import type { ErrorCode } from "../errors/codes.ts";
+import { guardLoops, loopGuard } from "./loop-guard.ts";
 
 export type HostCall = (server: string, tool: string, input: unknown) => Promise<unknown>;
 
@@ -34,7 +37,7 @@ export interface IsolateOutcome extends ExecuteResult {
   errorCode?: ErrorCode;
 }
 
-function prelude(servers: string[]): string {
+function prelude(servers: string[], guard: string): string {
   const namespaces = servers.map((s) => `    codemode[${JSON.stringify(s)}] = __ns(${JSON.stringify(s)});`);
   return [
     // `then`/`toJSON` stay undefined (so `await` and JSON.stringify treat a namespace as a
@@ -46,6 +49,7 @@ function prelude(servers: string[]): string {
     "    } });",
     ...namespaces,
     "    console.info = console.log; console.debug = console.log;",
+    guard,
   ].join("\n");
 }
 
@@ -63,6 +67,8 @@ function limitedLoader(loader: WorkerLoader, cpuMs: number): WorkerLoader {
 
 export async function runInIsolate(code: string, options: IsolateRunOptions): Promise<IsolateOutcome> {
   let open = true;
+  const deadline = Date.now() + options.timeoutMs;
+  const guard = loopGuard(deadline, options.timeoutMs);
   const executor = new DynamicWorkerExecutor({
     loader: limitedLoader(options.loader, options.timeoutMs),
     timeout: options.timeoutMs + BACKSTOP_GRACE_MS,
@@ -75,24 +81,27 @@ export async function runInIsolate(code: string, options: IsolateRunOptions): Pr
     return options.call(server, tool, input);
   };
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut: IsolateOutcome = {
+    result: undefined,
+    error: `Execution timed out after ${options.timeoutMs} ms`,
+    errorCode: "TIMED_OUT",
+  };
   const hostTimeout = new Promise<IsolateOutcome>((resolve) => {
-    timer = setTimeout(
-      () =>
-        resolve({
-          result: undefined,
-          error: `Execution timed out after ${options.timeoutMs} ms`,
-          errorCode: "TIMED_OUT",
-        }),
-      options.timeoutMs,
-    );
+    timer = setTimeout(() => resolve(timedOut), options.timeoutMs);
   });
   try {
-    return await Promise.race([
-      executor.execute(code, [
-        { name: "codemode", fns: { __call: call }, prelude: prelude(options.servers) },
+    const outcome: IsolateOutcome = await Promise.race([
+      executor.execute(guardLoops(code, guard.name), [
+        { name: "codemode", fns: { __call: call }, prelude: prelude(options.servers, guard.prelude) },
       ]),
       hostTimeout,
     ]);
+    // A loop stopped by its deadline check (or the CPU limit) settles as an error while
+    // this thread was blocked, possibly before the timer above had a chance to fire.
+    if (outcome.error !== undefined && outcome.errorCode === undefined && Date.now() >= deadline) {
+      return { ...timedOut, logs: outcome.logs ?? [] };
+    }
+    return outcome;
   } catch (error) {
     // The executor reports program failures in the result; a throw is an infrastructure fault.
     return { result: undefined, error: error instanceof Error ? error.message : String(error) };

@@ -151,6 +151,27 @@ describe("runJavaScript", { timeout: 30_000 }, () => {
     expect(next).toMatchObject({ success: true, result: 2 });
   });
 
+  it("stops a program stuck in a CPU loop at its timeout, even one that catches the stop", async () => {
+    const { codemode } = service();
+    const stuck = [
+      "while (true) {}",
+      "for (;;) { try { while (true) {} } catch {} }",
+      "const f = () => { try { f(); } catch { f(); } }; f();",
+      "label: for (;;) do { try { continue label; } finally { continue label; } } while (true)",
+    ];
+    for (const code of stuck) {
+      const started = Date.now();
+      const out = await codemode.runJavaScript(code, { language: "javascript", timeoutMs: 700 });
+      expect(out, code).toMatchObject({ success: false, errorCode: "TIMED_OUT" });
+      expect(Date.now() - started, code).toBeLessThan(5_000);
+    }
+    const next = await codemode.runJavaScript("let n = 0; for (let i = 0; i < 1e6; i++) n += i; return n", {
+      language: "javascript",
+      timeoutMs: 5_000,
+    });
+    expect(next).toMatchObject({ success: true, result: 499999500000 });
+  });
+
   it("keeps the calls in the workspace Durable Object's call log", async () => {
     const ws = workspaceClient(env.WORKSPACE.getByName("codemode-call-log-test"));
     const codemode = createCodemodeService(env, configFrom(env), {

@@ -11,7 +11,7 @@
  * Upstream calls themselves go to the call log (call-log.ts) as they happen.
  */
 
-import { toHex } from "../../shared/encoding.ts";
+import { randomHex, toHex } from "../../shared/encoding.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -21,10 +21,6 @@ interface RunRow extends Record<string, SqlStorageValue> {
   sandbox_id: string | null;
   expires_at: number;
   closed: number;
-}
-
-export function randomHex(bytes: number): string {
-  return toHex(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
 async function sha256(text: string): Promise<Uint8Array> {
