@@ -6,8 +6,9 @@
  * - an arrow between top-level folders of src/ that ALLOWED does not list, or a folder
  *   ALLOWED does not know (a new folder has to be placed on purpose);
  * - any cycle between folders, and any cycle between files;
- * - an import from host/ or cli/ into src/ outside NODE_SIDE (those run on Node, so they
- *   may only take runtime-neutral modules).
+ * - an import from host/, containers/ or cli/ into src/ outside NODE_SIDE (those run on
+ *   Node, so they may only take runtime-neutral modules);
+ * - an import between those Node-side folders outside NODE_PEERS.
  * Type-only imports count too: a type arrow is still an arrow a reader has to follow.
  *
  * Usage: node scripts/check-imports.ts [root]   (root defaults to this repository)
@@ -32,6 +33,18 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
 export const NODE_SIDE: Readonly<Record<string, readonly string[]>> = {
   host: ["errors/", "shared/", "sandbox/backend.ts"],
   cli: ["errors/", "shared/", "mcp/schemas/", "tasks/types.ts", "workspace/names.ts"],
+  containers: ["errors/", "shared/"],
+};
+
+/**
+ * What the Node-side folders may import from each other (path prefixes from the root).
+ * The container runner isolates like the sandbox host, so it reuses the host's isolation
+ * and settings parser; the host never depends on the runner, and the CLI on neither.
+ */
+export const NODE_PEERS: Readonly<Record<string, readonly string[]>> = {
+  host: [],
+  cli: [],
+  containers: ["host/src/isolation/", "host/src/config.ts"],
 };
 
 export interface Edge {
@@ -123,7 +136,20 @@ export function analyse(root: string): Report {
     for (const file of sourceFiles(join(root, side))) {
       nodeFiles++;
       for (const target of importsOf(file)) {
-        if (!inSrc(target)) continue;
+        if (!inSrc(target)) {
+          const peer = relative(root, target).split(sep).join("/");
+          const other = Object.keys(NODE_SIDE).find((s) => s !== side && peer.startsWith(`${s}/`));
+          if (!other) continue;
+          arrow(side, other, `${relative(root, file)} -> ${peer}`);
+          const allowed = NODE_PEERS[side] ?? [];
+          if (!allowed.some((p) => peer.startsWith(p))) {
+            const may = allowed.length > 0 ? allowed.join(", ") : "nothing";
+            violations.push(
+              `${relative(root, file)} imports ${peer}: ${side}/ may import ${may} of ${other}/`,
+            );
+          }
+          continue;
+        }
         const rel = relative(srcDir, target).split(sep).join("/");
         arrow(side, `src/${folderOf(srcDir, target)}`, `${relative(root, file)} -> src/${rel}`);
         if (!prefixes.some((p) => rel.startsWith(p))) {

@@ -16,7 +16,7 @@ let root: string;
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "check-imports-"));
-  for (const dir of ["src", "host/src", "cli/src"])
+  for (const dir of ["src", "host/src", "cli/src", "containers/src"])
     cpSync(join(REPO, dir), join(root, dir), { recursive: true });
 });
 
@@ -41,6 +41,15 @@ describe("scripts/check-imports.ts", () => {
     expect(out.stdout).toMatch(/^ {2}mcp +-> workspace +\d+$/m);
     expect(out.stdout).not.toMatch(/^ {2}(tasks|codemode|sandbox) +-> (mcp|worker)/m);
     expect(out.stdout).toContain("no cycles");
+  });
+
+  it("fails when the sandbox host imports the container runner, naming the file", () => {
+    appendFileSync(join(root, "host/src/server.ts"), '\nimport "../../containers/src/config.ts";\n');
+    const out = check();
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(
+      "host/src/server.ts imports containers/src/config.ts: host/ may import nothing",
+    );
   });
 
   it("fails on domain logic importing MCP, naming the file", () => {
