@@ -27,10 +27,23 @@ const ETC_ENTRIES = [
   "inputrc",
 ];
 
+/**
+ * Commands the server starts by name, replaced by wrappers (image.ts) that set the
+ * process limit: wrapper name → the real program inside the container.
+ */
+export const LIMITED_COMMANDS: Record<string, string> = {
+  bash: "/usr/bin/bash",
+  python3: "/usr/bin/python3",
+  node: "/usr/local/libexec/node",
+};
+
 /** Staged file name → where it appears in the container (read-only). */
 export const IMAGE_FILES: Record<string, string> = {
   ...SERVER_FILES,
   bun: "/usr/local/bin/bun",
+  "node-bin": "/usr/local/libexec/node",
+  bash: "/usr/local/bin/bash",
+  python3: "/usr/local/bin/python3",
   node: "/usr/local/bin/node",
 };
 
@@ -48,10 +61,10 @@ export interface ContainerBwrapInput {
 
 export function containerBwrapArgs(input: ContainerBwrapInput): string[] {
   const args = [input.bwrap, ...systemDirArgs()];
-  // The image keeps Bun and Node in /usr/local/bin: a tmpfs there hides the host's
-  // /usr/local, and is made read-only again once both are bound in (below).
+  // The image keeps Bun, Node and the limit wrappers in /usr/local: a tmpfs there hides
+  // the host's /usr/local, and is made read-only again once they are bound in (below).
   args.push("--perms", "0755", "--tmpfs", "/usr/local");
-  for (const dir of ["/etc", "/usr/local/bin", "/container-server", "/run"]) {
+  for (const dir of ["/etc", "/usr/local/bin", "/usr/local/libexec", "/container-server", "/run"]) {
     args.push("--perms", "0755", "--dir", dir);
   }
   for (const entry of ETC_ENTRIES) args.push("--ro-bind-try", `/etc/${entry}`, `/etc/${entry}`);

@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type CgroupManager, detectCgroups } from "../../host/src/isolation/cgroups.ts";
+import { SHELL_HEADROOM } from "./image.ts";
 
 export interface ContainerLimits {
   memoryBytes: number;
@@ -44,10 +45,18 @@ async function cpuBase(): Promise<string | null> {
   }
 }
 
+/**
+ * Processes the cgroup allows beyond user code's limit (RLIMIT_NPROC, set by the image's
+ * wrappers, plus their headroom for session shells): room for the server's own threads
+ * and interpreters while a fork bomb runs.
+ */
+export const SERVER_RESERVE = SHELL_HEADROOM + 64;
+
 export async function createLimitManager(limits: ContainerLimits): Promise<LimitManager> {
   // All containers together may use at most eight containers' worth of memory.
   const cgroups: CgroupManager | null = await detectCgroups({
     ...limits,
+    maxProcesses: limits.maxProcesses + SERVER_RESERVE,
     totalMemoryBytes: limits.memoryBytes * 8,
   });
   const cpu = await cpuBase();

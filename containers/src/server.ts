@@ -13,7 +13,7 @@
  *   POST   /containers/:id/outbound/:r the Worker's answer to request r
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
 import { connect } from "node:net";
 import type { Duplex } from "node:stream";
@@ -86,7 +86,7 @@ export async function createContainerRunner(
     if (r.rest === "" && method === "PUT") {
       if (live) return json(res, 409, { error: "container is already running" });
       const body = (await readJson(req)) as { env?: Record<string, string>; interceptHosts?: string[] };
-      const c = new LocalContainer(r.id, ++generation, config, limits, image, log);
+      const c = new LocalContainer(r.id, ++generation, config, limits, image.dir, log);
       containers.set(r.id, c);
       try {
         await c.start({ env: body.env ?? {}, interceptHosts: body.interceptHosts ?? [] });
@@ -220,7 +220,7 @@ export async function createContainerRunner(
       server.closeAllConnections();
       await Promise.all([...containers.values()].map((c) => c.destroy()));
       await limits.close();
-      await rm(image, { recursive: true, force: true });
+      await image.close();
     },
   };
 }
