@@ -3,17 +3,25 @@ import { defineConfig } from "vitest/config";
 import { codemodeTestBindings } from "./test/workers/codemode-bindings.ts";
 
 // Two projects: `workers` runs inside workerd (the Worker, Durable Objects, the Cloudflare
-// sandbox adapter against an SDK fake); `node` runs the local sandbox host for real and
-// the end-to-end tests that drive `wrangler dev` with the official MCP client.
+// sandbox adapter against real containers from the local container runner); `node` runs
+// the local sandbox host for real and the end-to-end tests that drive `wrangler dev` with
+// the official MCP client.
 export default defineConfig({
   test: {
     projects: [
       {
         plugins: [
-          // The function form reads what globalSetup provided: the code-mode upstream's URL.
+          // The function form reads what globalSetup provided: the code-mode upstream's URL
+          // and the container runner's address and secret.
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./test/workers/wrangler.test.toml" },
-            miniflare: { bindings: codemodeTestBindings(inject<string>("upstreamEverythingUrl")) },
+            miniflare: {
+              bindings: {
+                ...codemodeTestBindings(inject<string>("upstreamEverythingUrl")),
+                CONTAINER_RUNNER_URL: inject<string>("containerRunnerUrl"),
+                SANDBOX_HOST_SECRET: inject<string>("containerRunnerSecret"),
+              },
+            },
           })),
         ],
         test: {

@@ -1,7 +1,8 @@
 /**
  * The behaviour every `SandboxBackend` must show, written once against the interface.
- * Runs against the local host (Node) and the Cloudflare adapter (workerd, SDK fake), so
- * it uses nothing but the backend: no `node:` modules, no direct filesystem access.
+ * Runs against the local host (Node) and the Cloudflare adapter on real containers
+ * (workerd, the local container runner), so it uses nothing but the backend: no `node:`
+ * modules, no direct filesystem access.
  *
  * @example
  * describeSandboxContract("local host", async () => {

@@ -1,7 +1,16 @@
-// The shared sandbox contract, run against the Cloudflare adapter with the real SDK
-// getSandbox() proxy and the fake Sandbox Durable Object (containers cannot run here).
+// The shared sandbox contract, run against the Cloudflare adapter twice: with the real SDK
+// and real containers (the container server from ../shared/vendor, via the local runner),
+// and with the SDK fake the other workers tests use.
+import { describe } from "vitest";
 import { describeSandboxContract } from "../contract/sandbox-contract.ts";
-import { makeBackend, newWorkspace } from "./sandbox-cloudflare-setup.ts";
+import { makeBackend, makeRealBackend, newWorkspace, realRuntime } from "./sandbox-cloudflare-setup.ts";
+
+describe.skipIf(!realRuntime)("real runtime", () => {
+  describeSandboxContract("cloudflare (real container runtime)", async () => ({
+    backend: makeRealBackend(),
+    ws: newWorkspace,
+  }));
+});
 
 describeSandboxContract("cloudflare (SDK fake)", async () => ({
   backend: makeBackend({ hangGraceMs: 2_000 }),

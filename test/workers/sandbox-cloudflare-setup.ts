@@ -5,7 +5,7 @@
 
 import { env } from "cloudflare:workers";
 import { getSandbox } from "@cloudflare/sandbox";
-import { expect } from "vitest";
+import { expect, inject } from "vitest";
 import { AppError } from "../../src/errors/app-error.ts";
 import type { ErrorCode } from "../../src/errors/codes.ts";
 import type { WorkspaceRef } from "../../src/sandbox/backend.ts";
@@ -25,6 +25,23 @@ export const fakeCoversAdapter: [MissingFromFake] extends [never] ? true : Missi
 /** The binding as the adapter sees it (typed as the real class; it is the fake). */
 export const namespace = env.SANDBOX as unknown as DurableObjectNamespace<Sandbox>;
 
+/**
+ * Whether real containers are available (the global setup found the container server).
+ * Without them the real-runtime suites skip; the global setup printed why.
+ */
+export const realRuntime = inject("containerRunnerUrl") !== "";
+
+/** The adapter on real containers (REAL_SANDBOX, see real-sandbox.ts). */
+export function makeRealBackend(options: CloudflareSandboxOptions = {}): CloudflareSandboxBackend {
+  const real = (env as unknown as { REAL_SANDBOX: DurableObjectNamespace<Sandbox> }).REAL_SANDBOX;
+  return new CloudflareSandboxBackend(real, {
+    getSandbox,
+    hangGraceMs: 5_000,
+    callTimeoutMs: 30_000,
+    ...options,
+  });
+}
+
 export function newWorkspace(): WorkspaceRef {
   return { id: `t-${crypto.randomUUID().slice(0, 12)}` };
 }
@@ -43,7 +60,7 @@ export async function callsTo(ws: WorkspaceRef): Promise<Array<{ method: string;
 export function makeBackend(options: CloudflareSandboxOptions = {}): CloudflareSandboxBackend {
   return new CloudflareSandboxBackend(namespace, {
     getSandbox,
-    hangGraceMs: 300,
+    hangGraceMs: 2_000,
     callTimeoutMs: 10_000,
     ...options,
   });

@@ -7,6 +7,9 @@
  *   recognised and turned into a SyntaxError (nothing else ran in that cell).
  * - The node executor reports every exception as `ExecutionError` whose message is
  *   the stack, which also went to stderr: name and message come from its first line.
+ * - IPython's display hook also prints a trailing expression's value into stdout as
+ *   `Out[n]: value`, beside returning it as a result: the printed copy is removed.
+ * - Debian's IPython 8.5 writes the cell marker as `Cell In [1]`, newer ones `Cell In[1]`.
  */
 
 import type { ExecutionResult } from "@cloudflare/sandbox";
@@ -66,6 +69,7 @@ export function normalizeRun(result: ExecutionResult, language: Exclude<Language
   }
 
   const { images, text } = mapResults(result.results);
+  if (language === "python" && text !== undefined) stdout = withoutDisplayedValue(stdout, text);
   return {
     stdout,
     stderr,
@@ -73,6 +77,17 @@ export function normalizeRun(result: ExecutionResult, language: Exclude<Language
     ...(text !== undefined ? { result: text } : {}),
     images,
   };
+}
+
+/** Removes the `Out[n]: <value>` line(s) IPython printed for the trailing expression. */
+function withoutDisplayedValue(stdout: string, value: string): string {
+  const at = stdout.lastIndexOf("Out[");
+  if (at === -1 || (at > 0 && stdout[at - 1] !== "\n")) return stdout;
+  const m = /^Out\[\d+\]: ?/.exec(stdout.slice(at));
+  if (!m) return stdout;
+  const printed = stdout.slice(at + m[0].length);
+  const trimmed = printed.startsWith("\n") ? printed.slice(1) : printed;
+  return trimmed === `${value}\n` || trimmed === value ? stdout.slice(0, at) : stdout;
 }
 
 function splitPrintedTraceback(stdout: string): { before: string; traceback: string[] } {
@@ -93,7 +108,7 @@ function splitPrintedTraceback(stdout: string): { before: string; traceback: str
 function compileError(stdout: string): CodeError | undefined {
   const lines = stdout.replace(ANSI, "").trimEnd().split("\n");
   const m = PY_COMPILE_ERROR.exec(lines.at(-1) ?? "");
-  if (!m || !lines.some((l) => /^\s*(Cell In\[|File ")/.test(l))) return undefined;
+  if (!m || !lines.some((l) => /^\s*(Cell In ?\[|File ")/.test(l))) return undefined;
   return { name: m[1] as string, message: m[2] as string, traceback: lines };
 }
 

@@ -14,6 +14,7 @@ import type { Language, RunCodeOptions, RunCodeOutcome } from "../backend.ts";
 import { normalizeRun } from "./code-results.ts";
 import { bounded, TIMED_OUT, withDeadline } from "./deadline.ts";
 import { readRemoteError, sdkCodeOf } from "./errors.ts";
+import { prepareJsCell } from "./js-cells.ts";
 import { liveOutputPath, liveOutputSetup } from "./live-output.ts";
 import { applyOutputBudget } from "./output-files.ts";
 import { WORKSPACE_ROOT } from "./paths.ts";
@@ -30,6 +31,7 @@ export async function runCodeIn(
 ): Promise<RunCodeOutcome> {
   const started = Date.now();
   const call = <T>(what: string, p: Promise<T>) => bounded(what, p, settings.callTimeoutMs);
+  if (language !== "python") code = prepareJsCell(code, language);
 
   if (options.resetContext) await forgetContext(sandbox, language, settings);
 
