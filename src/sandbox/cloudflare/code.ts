@@ -14,6 +14,7 @@ import type { Language, RunCodeOptions, RunCodeOutcome } from "../backend.ts";
 import { normalizeRun } from "./code-results.ts";
 import { bounded, TIMED_OUT, withDeadline } from "./deadline.ts";
 import { readRemoteError, sdkCodeOf } from "./errors.ts";
+import { executorPidPath, executorPidSetup, killExecutorCommand } from "./executor-pid.ts";
 import { prepareJsCell } from "./js-cells.ts";
 import { liveOutputPath, liveOutputSetup } from "./live-output.ts";
 import { applyOutputBudget } from "./output-files.ts";
@@ -51,6 +52,10 @@ export async function runCodeIn(
     const partial = language === "python" ? await readLiveOutput(sandbox, contextId, settings) : "";
     // Kill the interpreter: a timed-out run keeps executing otherwise (the SDK
     // does not stop it). The id stays registered so the next run reports the reset.
+    if (language !== "python") {
+      const kill = sandbox.exec(killExecutorCommand(executorPidPath(contextId)), { origin: "internal" });
+      await withDeadline(kill, settings.callTimeoutMs).catch(() => undefined);
+    }
     await withDeadline(sandbox.deleteCodeContext(contextId), settings.callTimeoutMs).catch(() => undefined);
     const budget = await applyOutputBudget(
       { sandbox, deadlineMs: settings.callTimeoutMs },
@@ -154,14 +159,15 @@ async function createContext(
     // Starting an interpreter can take a while on a cold container.
     settings.callTimeoutMs * 2,
   );
-  if (language === "python") {
-    // Best effort: without the hooks a timed-out run just reports no output.
-    const setup = sandbox.runCode(liveOutputSetup(liveOutputPath(context.id)), {
-      context: contextRef(context.id, language),
-      language,
-    });
-    await withDeadline(setup, settings.callTimeoutMs).catch(() => undefined);
-  }
+  // Best effort: without the hooks a timed-out Python run just reports no output, and a
+  // timed-out JS/TS run's executor is only stopped when the container is.
+  const setup = sandbox.runCode(
+    language === "python"
+      ? liveOutputSetup(liveOutputPath(context.id))
+      : executorPidSetup(executorPidPath(context.id)),
+    { context: contextRef(context.id, language), language },
+  );
+  await withDeadline(setup, settings.callTimeoutMs).catch(() => undefined);
   await bounded(
     "register the code context",
     sandbox.setCodeContextId(language, context.id),
