@@ -4,6 +4,13 @@
  * real container server run by the local container runner instead of Cloudflare's
  * platform. `wrangler deploy` uses src/worker/index.ts and never bundles this file.
  */
+import { LocalContainerSandbox } from "../sandbox/cloudflare/local-container.ts";
+import { Sandbox } from "./index.ts";
 
-export { LocalContainerSandbox as Sandbox } from "../sandbox/cloudflare/local-container.ts";
+// `@cloudflare/containers` keys outbound handlers by class name, so the stand-in's class
+// needs the production class's (code mode's `codemode.internal`) under its own name, or
+// Python code mode cannot reach the Worker.
+LocalContainerSandbox.outboundByHost = Sandbox.outboundByHost ?? {};
+
 export { ContainerProxy, default, McpSession, Workspace } from "./index.ts";
+export { LocalContainerSandbox as Sandbox };
