@@ -12,6 +12,7 @@
  * own tmpfs mounts and vanishes with it, as a Cloudflare container's disk does.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { join } from "node:path";
@@ -187,13 +188,30 @@ export class LocalContainer {
     });
   }
 
-  /** Sends a signal to the server (PID 1 of the container). */
+  /**
+   * Sends a signal to the server, as the platform signals the image's entrypoint (PID 1
+   * there). Here bubblewrap's reaper is PID 1 and ignores what it has no handler for, so
+   * the signal goes to its child, the server: SIGTERM (the containers package's `stop()`,
+   * which `sleepAfter` uses) then stops the server gracefully and the container with it.
+   */
   signal(signo: number): void {
     if (!this.running || this.#childPid === 0) return;
+    const target = signo === 9 ? this.#childPid : (this.#serverPid() ?? this.#childPid);
     try {
-      process.kill(this.#childPid, signo);
+      process.kill(target, signo);
     } catch {
       // already gone
+    }
+  }
+
+  /** The server's pid on this side: the first child of bubblewrap's reaper. */
+  #serverPid(): number | null {
+    try {
+      const children = readFileSync(`/proc/${this.#childPid}/task/${this.#childPid}/children`, "utf8");
+      const first = Number(children.trim().split(/\s+/)[0]);
+      return Number.isInteger(first) && first > 0 ? first : null;
+    } catch {
+      return null;
     }
   }
 

@@ -3,6 +3,7 @@
  * `ctx.container` in the Sandbox Durable Object (src/sandbox/cloudflare/local-container.ts).
  * Every request carries `Authorization: Bearer <CONTAINER_RUNNER_SECRET>`.
  *
+ *   GET    /containers                 {containers: [{id, running, exitCode}]} (tests and tools)
  *   PUT    /containers/:id             start {env, interceptHosts}; answers once ready
  *   GET    /containers/:id             {running, exitCode}
  *   GET    /containers/:id/exit        long-poll: {exitCode} once the container is gone
@@ -77,6 +78,16 @@ export async function createContainerRunner(
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.url === "/health") return json(res, 200, { ok: true });
     if (!authorized(req)) return json(res, 401, { error: "unauthorized" });
+    // Which containers exist: lets a test find the one a workspace started, to stop it
+    // as the platform does (signal 15 is `sleepAfter`'s stop, 9 a crash).
+    if (req.url === "/containers" && req.method === "GET") {
+      const list = [...containers.values()].map((c) => ({
+        id: c.id,
+        running: c.running,
+        exitCode: c.exitCode,
+      }));
+      return json(res, 200, { containers: list });
+    }
     const r = route(req.url ?? "");
     if (!r) return json(res, 404, { error: "not found" });
     const current = containers.get(r.id);
