@@ -1,6 +1,9 @@
 /**
- * Starts the real local stack for end-to-end tests: the sandbox host and `wrangler dev`
- * on free ports, with their own state directories and two principals (alice, bob).
+ * Starts the real local stack for end-to-end tests: `wrangler dev` and the sandbox behind
+ * it on free ports, with their own state directories and two principals (alice, bob).
+ * The sandbox is the local host (`backend: "local"`, the default) or real Cloudflare
+ * Sandbox containers run by the local container runner behind the development entry
+ * (`backend: "cloudflare"`).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,37 +13,62 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { randomToken } from "../../scripts/lib/dev-vars.ts";
 import { freePort } from "../../scripts/lib/processes.ts";
-import { startHost, startWorker } from "../../scripts/lib/stack.ts";
+import { DEV_ENTRY, startContainerRunner, startHost, startWorker } from "../../scripts/lib/stack.ts";
+
+/** Which sandbox backend the stack runs: the local host, or real containers (cloudflare). */
+export type BackendName = "local" | "cloudflare";
 
 export interface Stack {
   url: string;
   tokens: { alice: string; bob: string };
+  backend: BackendName;
+  /** The sandbox host's URL, or the container runner's on the cloudflare backend. */
   hostUrl: string;
   hostSecret: string;
-  /** Stops and starts the sandbox host again (same port, secret and data). */
+  /** Stops and starts the sandbox host or container runner again (same port, secret and data). */
   restartHost(): Promise<void>;
+  /** Cloudflare backend: the container runner, to see and stop containers as the platform does. */
+  containers: ContainerControl;
   connect(token: string, options?: { workspace?: string; transport?: "streamable" | "sse" }): Promise<Client>;
   stop(): Promise<void>;
+}
+
+export interface ContainerControl {
+  /** Ids of the running containers (one per Sandbox Durable Object). */
+  running(): Promise<string[]>;
+  /** The one container that `action` started (e.g. a new workspace's first call). */
+  startedBy(action: () => Promise<unknown>): Promise<string>;
+  /**
+   * Puts a container to sleep as the platform does when `sleepAfter` expires (the
+   * containers package's `stop()`: SIGTERM), and resolves once it is gone.
+   */
+  sleep(id: string): Promise<number>;
+  /** Kills a container outright, as a crash or an out-of-memory kill does (SIGKILL). */
+  crash(id: string): Promise<number>;
 }
 
 export interface StackOptions {
   /** Extra settings for the Worker (dotenv lines are written for them). */
   vars?: Record<string, string>;
   echo?: boolean;
+  /** Default `local`. `cloudflare` runs the container runner and the development entry. */
+  backend?: BackendName;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "codemode-e2e-"));
   const tokens = { alice: `alice-${randomToken(16)}`, bob: `bob-${randomToken(16)}` };
   const hostSecret = randomToken();
+  const backend = options.backend ?? "local";
   const [hostPort, workerPort] = [await freePort(), await freePort()];
   const hostUrl = `http://127.0.0.1:${hostPort}`;
   const vars: Record<string, string> = {
     ENVIRONMENT: "development",
-    SANDBOX_BACKEND: "local",
+    SANDBOX_BACKEND: backend,
     API_TOKENS: `alice:${tokens.alice},bob:${tokens.bob}`,
     SANDBOX_HOST_URL: hostUrl,
     SANDBOX_HOST_SECRET: hostSecret,
+    ...(backend === "cloudflare" ? { CONTAINER_RUNNER_URL: hostUrl } : {}),
     ...options.vars,
   };
   const envFile = join(dir, "test.env");
@@ -52,17 +80,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       .join("\n"),
   );
 
-  const hostOptions = {
-    port: hostPort,
-    secret: hostSecret,
-    root: join(dir, "workspaces"),
-    echo: options.echo,
-  };
-  let host = await startHost(hostOptions);
+  // One process stands behind hostUrl: the sandbox host, or the container runner.
+  const startBackend = () =>
+    backend === "cloudflare"
+      ? startContainerRunner({
+          port: hostPort,
+          secret: hostSecret,
+          root: join(dir, "containers"),
+          echo: options.echo,
+        })
+      : startHost({ port: hostPort, secret: hostSecret, root: join(dir, "workspaces"), echo: options.echo });
+  let host = await startBackend();
   let worker: Awaited<ReturnType<typeof startWorker>>;
   try {
     worker = await startWorker({
       port: workerPort,
+      ...(backend === "cloudflare" ? { entry: DEV_ENTRY } : {}),
       envFiles: [envFile],
       persistTo: join(dir, "state"),
       echo: options.echo,
@@ -76,12 +109,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return {
     url: worker.url,
     tokens,
+    backend,
     hostUrl,
     hostSecret,
     async restartHost() {
       await host.stop();
-      host = await startHost(hostOptions);
+      host = await startBackend();
     },
+    containers: containerControl(backend, hostUrl, hostSecret),
     async connect(token, { workspace, transport = "streamable" } = {}) {
       const query = workspace ? `?workspace=${encodeURIComponent(workspace)}` : "";
       const headers = { Authorization: `Bearer ${token}` };
@@ -105,5 +140,38 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await Promise.allSettled([worker.stop(), host.stop()]);
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+function containerControl(backend: BackendName, runnerUrl: string, secret: string): ContainerControl {
+  const call = async (method: string, path: string, body?: unknown) => {
+    if (backend !== "cloudflare") throw new Error("containers exist only on the cloudflare backend");
+    const res = await fetch(`${runnerUrl}/containers${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${secret}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`container runner: ${method} ${path} answered ${res.status}`);
+    return res.json() as Promise<Record<string, unknown>>;
+  };
+  const stopWith = async (id: string, signal: number) => {
+    await call("POST", `/${id}/signal`, { signal });
+    return Number((await call("GET", `/${id}/exit`)).exitCode);
+  };
+  const running = async () =>
+    ((await call("GET", "")).containers as Array<{ id: string; running: boolean }>)
+      .filter((c) => c.running)
+      .map((c) => c.id);
+  return {
+    running,
+    async startedBy(action) {
+      const before = new Set(await running());
+      await action();
+      const started = (await running()).filter((id) => !before.has(id));
+      if (started.length !== 1) throw new Error(`expected one new container, found ${started.length}`);
+      return started[0] as string;
+    },
+    sleep: (id) => stopWith(id, 15),
+    crash: (id) => stopWith(id, 9),
   };
 }
