@@ -19,7 +19,7 @@ const sum = await codemode.everything.get_sum({ a: 1, b: 2 });
 const weather = await codemode.everything.get_structured_content({ location: "Chicago" });
 return { echo, sum, temperature: weather.temperature };`;
 
-const PY = `
+export const PY_PROGRAM = `
 echo = codemode.everything.echo(message="hi")
 total = codemode.everything.get_sum(a=1, b=2)
 weather = codemode.everything.get_structured_content(location="Chicago")
@@ -77,7 +77,7 @@ export function codemodeBench(upstreamUrl: string): BenchModule {
       "three round trips from the client",
     );
     await tryRow("three-call program, JavaScript (isolate)", program("javascript", JS), "one execute_code");
-    await tryRow("three-call program, Python (sandbox)", program("python", PY), "one execute_code");
+    await tryRow("three-call program, Python (sandbox)", program("python", PY_PROGRAM), "one execute_code");
 
     const fullList = await direct.listTools();
     const search = await client.callTool({ name: "search_tools", arguments: { query: "sum" } });

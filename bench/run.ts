@@ -4,6 +4,7 @@
  * across machines.
  */
 import { startStack } from "../test/helpers/stack.ts";
+import { backendsBench } from "./backends.ts";
 import { codemodeBench, startCodemodeUpstream } from "./codemode.ts";
 import type { BenchModule, Row } from "./lib.ts";
 import { loadBench } from "./load.ts";
@@ -24,7 +25,8 @@ const modules: Array<[string, BenchModule]> = [
 
 // `npm run bench -- load neighbours` runs only the named modules.
 const only = process.argv.slice(2);
-const unknown = only.filter((name) => name !== "codemode" && !modules.some(([title]) => title === name));
+const later = ["codemode", "backends"];
+const unknown = only.filter((name) => !later.includes(name) && !modules.some(([title]) => title === name));
 if (unknown.length > 0) {
   console.error(`unknown bench module(s): ${unknown.join(", ")}`);
   process.exit(2);
@@ -32,6 +34,8 @@ if (unknown.length > 0) {
 // Code mode needs an upstream MCP server running before the Worker starts.
 const codemode = await startCodemodeUpstream();
 modules.push(["codemode", codemodeBench(codemode.upstream.url)]);
+// Both sandbox backends side by side: starts its own Cloudflare-backend stack.
+modules.push(["backends", backendsBench(codemode.vars)]);
 const stack = await startStack({ vars: codemode.vars });
 try {
   for (const [title, run] of modules) {
