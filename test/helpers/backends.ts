@@ -3,13 +3,13 @@
  * Cloudflare backend on real containers when the container server is available (else
  * one line says how to provide it).
  */
-import { serverMissingReason } from "../../containers/src/config.ts";
+import { realRuntimeSkipReason } from "./container-runner.ts";
 import type { BackendName } from "./stack.ts";
 
 export function e2eBackends(): BackendName[] {
-  const missing = serverMissingReason();
-  if (missing) {
-    console.warn(`e2e suites run on the local host only: ${missing}`);
+  const skip = realRuntimeSkipReason();
+  if (skip) {
+    console.warn(`e2e suites on the local host only; ${skip}`);
     return ["local"];
   }
   return ["local", "cloudflare"];
