@@ -3,24 +3,33 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "../../src/errors/app-error.ts";
 import { readRemoteError, toAppError } from "../../src/sandbox/cloudflare/errors.ts";
 import { sandboxIdFor } from "../../src/sandbox/cloudflare/sandbox-id.ts";
-import { fakeFor, makeBackend, namespace, newWorkspace } from "./sandbox-cloudflare-setup.ts";
+import {
+  makeBackend,
+  namespace,
+  newWorkspace,
+  realRuntime,
+  SandboxFaults,
+} from "./sandbox-cloudflare-setup.ts";
 
 describe("cloudflare adapter: SDK errors across RPC", () => {
-  it("arrive as plain Errors that keep name and errorResponse, not their class", async () => {
-    const ws = newWorkspace();
-    const sandbox = getSandbox(namespace, sandboxIdFor(ws.id), { transport: "rpc" });
-    const error = await sandbox.readFile("/workspace/missing").then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(Error);
-    expect(readRemoteError(error)).toEqual({
-      name: "FileNotFoundError",
-      message: "File not found: /workspace/missing",
-      sdkCode: "FILE_NOT_FOUND",
-    });
-    expect((error as { code?: unknown }).code).toBeUndefined();
-  });
+  it.skipIf(!realRuntime)(
+    "arrive as plain Errors that keep name and errorResponse, not their class",
+    async () => {
+      const ws = newWorkspace();
+      const sandbox = getSandbox(namespace, sandboxIdFor(ws.id), { transport: "rpc" });
+      const error = await sandbox.readFile("/workspace/missing").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect(readRemoteError(error)).toEqual({
+        name: "FileNotFoundError",
+        message: "File not found: /workspace/missing",
+        sdkCode: "FILE_NOT_FOUND",
+      });
+      expect((error as { code?: unknown }).code).toBeUndefined();
+    },
+  );
 
   it.each([
     ["FileNotFoundError", "FILE_NOT_FOUND", "FILE_NOT_FOUND"],
@@ -48,13 +57,20 @@ describe("cloudflare adapter: SDK errors across RPC", () => {
     expect(toAppError("weird", "x").code).toBe("SANDBOX_UNAVAILABLE");
   });
 
-  it("turns an image without Python into SANDBOX_UNAVAILABLE for runCode", async () => {
-    const backend = makeBackend();
+  it.skipIf(!realRuntime)("turns an image without Python into SANDBOX_UNAVAILABLE for runCode", async () => {
+    const faults = new SandboxFaults();
+    const backend = makeBackend({}, faults);
     const ws = newWorkspace();
-    await backend.exec(ws, "true", { timeoutMs: 1_000, outputLimitBytes: 1_000 });
-    await fakeFor(ws).testSetPythonAvailable(false);
+    await backend.exec(ws, "true", { timeoutMs: 10_000, outputLimitBytes: 1_000 });
+    // What the SDK answers in an image built without Python.
+    faults.failNext({
+      method: "createCodeContext",
+      name: "SandboxError",
+      code: "PYTHON_NOT_AVAILABLE",
+      message: "Python interpreter not available in this image",
+    });
     await expect(
-      backend.runCode(ws, "print(1)", "python", { timeoutMs: 1_000, outputLimitBytes: 1_000 }),
+      backend.runCode(ws, "print(1)", "python", { timeoutMs: 10_000, outputLimitBytes: 1_000 }),
     ).rejects.toMatchObject({ code: "SANDBOX_UNAVAILABLE" });
   });
 

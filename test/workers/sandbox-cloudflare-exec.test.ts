@@ -1,45 +1,32 @@
+// The Cloudflare adapter's exec on real containers: what it sends through the SDK, how it
+// reads timeouts, and how it gives up on a container that stopped answering. Output,
+// exit codes, cwd/env and output caps are in the shared contract.
 import { describe, expect, it } from "vitest";
-import { callsTo, fakeFor, limits, makeBackend, newWorkspace, untext } from "./sandbox-cloudflare-setup.ts";
+import { limits, makeBackend, newWorkspace, realRuntime, SandboxFaults } from "./sandbox-cloudflare-setup.ts";
 
-describe("cloudflare adapter: exec", () => {
-  it("runs a command in /workspace and returns both streams and the exit code", async () => {
-    const backend = makeBackend();
-    const ws = newWorkspace();
-    const r = await backend.exec(ws, 'echo "out $GREETING"; pwd; echo err >&2; exit 3', {
-      ...limits,
-      env: { GREETING: "hi" },
-    });
-    expect(r).toMatchObject({
-      exitCode: 3,
-      stdout: "out hi\n/workspace\n",
-      stderr: "err\n",
-      truncated: { stdout: false, stderr: false },
-      fullOutput: {},
-    });
-    expect(r.terminated).toBeUndefined();
-  });
-
+describe.skipIf(!realRuntime)("cloudflare adapter: exec", () => {
   it("goes through getSandbox() with the rpc transport and wraps commands in timeout -k", async () => {
-    const backend = makeBackend();
-    const ws = newWorkspace();
-    await backend.exec(ws, "echo 'it''s'", { ...limits, timeoutMs: 1_500 });
-    const calls = await callsTo(ws);
-    const configure = calls.find((c) => c.method === "configure");
-    expect(configure?.args[0]).toMatchObject({ transport: "rpc", keepAlive: false, sleepAfter: "10m" });
+    const faults = new SandboxFaults();
+    const backend = makeBackend({}, faults);
+    const r = await backend.exec(newWorkspace(), "echo 'it''s'", { ...limits, timeoutMs: 1_500 });
+    expect(r).toMatchObject({ exitCode: 0, stdout: "its\n" });
+    expect(faults.options).toMatchObject({ transport: "rpc", keepAlive: false, sleepAfter: "10m" });
     // The command's output goes to files the adapter reads afterwards (see exec.ts).
-    const exec = calls.find((c) => c.method === "exec" && String(c.args[0]).includes("timeout "));
+    const exec = faults.calls.find((c) => c.method === "exec" && String(c.args[0]).includes("timeout "));
     expect(String(exec?.args[0])).toContain(
       `timeout --verbose -k 2 1.500s bash -c 'echo '\\''it'\\'''\\''s'\\'''`,
     );
     expect(exec?.args[1]).toMatchObject({ cwd: "/workspace" });
+    expect(faults.calls.map((c) => c.method)).toContain("readFile");
   });
 
   it("kills a command at its timeout, hides timeout's notice, and the next call works", async () => {
     const backend = makeBackend();
     const ws = newWorkspace();
-    const r = await backend.exec(ws, "echo started; sleep 30", { ...limits, timeoutMs: 300 });
+    await backend.exec(ws, "true", limits); // start the container first
+    const r = await backend.exec(ws, "echo started; sleep 30", { ...limits, timeoutMs: 500 });
     expect(r).toMatchObject({ exitCode: null, terminated: "timeout", stdout: "started\n", stderr: "" });
-    expect(r.durationMs).toBeLessThan(2_000);
+    expect(r.durationMs).toBeLessThan(10_000);
     const next = await backend.exec(ws, "echo again", limits);
     expect(next).toMatchObject({ exitCode: 0, stdout: "again\n" });
   });
@@ -51,57 +38,46 @@ describe("cloudflare adapter: exec", () => {
   });
 
   it("stops waiting for a stalled container and reports a timeout", async () => {
-    const backend = makeBackend({ hangGraceMs: 100 });
+    const faults = new SandboxFaults();
+    const backend = makeBackend({ hangGraceMs: 100 }, faults);
     const ws = newWorkspace();
-    await backend.exec(ws, "true", limits); // configure + warm
-    const fake = fakeFor(ws);
-    await fake.testStall(true);
-    try {
-      const started = Date.now();
-      const r = await backend.exec(ws, "echo never", { ...limits, timeoutMs: 200 });
-      expect(r).toMatchObject({ exitCode: null, terminated: "timeout" });
-      expect(Date.now() - started).toBeLessThan(2_000 + 200 + 100 + 1_000);
-    } finally {
-      await fake.testStall(false);
-    }
+    await backend.exec(ws, "true", limits); // start the container first
+    faults.stall(true);
+    const started = Date.now();
+    const r = await backend.exec(ws, "echo never", { ...limits, timeoutMs: 200 });
+    expect(r).toMatchObject({ exitCode: null, terminated: "timeout", stdout: "" });
+    // timeout + kill grace (2 s) + hang grace, and no reads from the silent container.
+    expect(Date.now() - started).toBeLessThan(2_000 + 200 + 100 + 1_000);
   });
 
-  it("streams output chunks to onOutput", async () => {
+  it("hands the output to onOutput, each stream once, when the command ends", async () => {
     const chunks: Array<[string, string]> = [];
     await makeBackend().exec(newWorkspace(), "echo one; echo two >&2", {
       ...limits,
       onOutput: (stream, chunk) => chunks.push([stream, chunk]),
     });
-    // Callbacks cross RPC asynchronously; give the last one a moment.
-    await new Promise((r) => setTimeout(r, 20));
     expect(chunks).toEqual([
       ["stdout", "one\n"],
       ["stderr", "two\n"],
     ]);
   });
 
-  it("caps each stream, keeps head and tail, and saves the full stream in the workspace", async () => {
+  it("keeps large output whole (the container server's streams lose the end of it)", async () => {
     const backend = makeBackend();
     const ws = newWorkspace();
-    const r = await backend.exec(ws, "seq 1 5000", { ...limits, outputLimitBytes: 1_024 });
-    expect(r.truncated).toEqual({ stdout: true, stderr: false });
-    const path = r.fullOutput.stdout;
-    expect(path).toMatch(/^\/workspace\/\.outputs\/[0-9a-f-]+\.stdout\.log$/);
-    expect(r.stdout.startsWith("1\n2\n3\n")).toBe(true);
-    expect(r.stdout.endsWith("4999\n5000\n")).toBe(true);
-    expect(r.stdout).toContain(`complete output in ${path}`);
-    expect(new TextEncoder().encode(r.stdout).byteLength).toBeLessThan(1_024 + 200);
-    const full = untext(await backend.readFile(ws, path as string));
-    expect(full.split("\n").length).toBe(5001);
+    const r = await backend.exec(ws, "seq 1 100000", { ...limits, outputLimitBytes: 1_000_000 });
+    expect(r.truncated.stdout).toBe(false);
+    const lines = r.stdout.split("\n");
+    expect(lines.length).toBe(100_001);
+    expect(lines.at(-2)).toBe("100000");
   });
 
   it("rejects a cwd outside the workspace before running anything", async () => {
-    const backend = makeBackend();
-    const ws = newWorkspace();
-    await expect(backend.exec(ws, "ls", { ...limits, cwd: "../etc" })).rejects.toMatchObject({
+    const faults = new SandboxFaults();
+    const backend = makeBackend({}, faults);
+    await expect(backend.exec(newWorkspace(), "ls", { ...limits, cwd: "../etc" })).rejects.toMatchObject({
       code: "PATH_OUTSIDE_WORKSPACE",
     });
-    const calls = await callsTo(ws);
-    expect(calls.some((c) => c.method === "exec")).toBe(false);
+    expect(faults.calls.some((c) => c.method === "exec")).toBe(false);
   });
 });

@@ -1,24 +1,31 @@
+// The Cloudflare adapter's file operations on real containers: base64 transfer, the
+// error codes users see, path confinement (lexical and through symlinks), and a container
+// that is starting or stopped answering.
 import { describe, expect, it } from "vitest";
 import {
-  callsTo,
   expectAppError,
-  fakeFor,
   limits,
   makeBackend,
   newWorkspace,
+  realRuntime,
+  SandboxFaults,
   text,
   untext,
 } from "./sandbox-cloudflare-setup.ts";
 
-describe("cloudflare adapter: files", () => {
+describe.skipIf(!realRuntime)("cloudflare adapter: files", () => {
   it("round-trips binary content through base64", async () => {
-    const backend = makeBackend();
+    const faults = new SandboxFaults();
+    const backend = makeBackend({}, faults);
     const ws = newWorkspace();
     const bytes = new Uint8Array(256).map((_, i) => i);
     await backend.writeFile(ws, "bin/all-bytes.dat", bytes);
     expect(await backend.readFile(ws, "/workspace/bin/all-bytes.dat")).toEqual(bytes);
-    const write = (await callsTo(ws)).find((c) => c.method === "writeFile");
-    expect(write?.args).toEqual(["/workspace/bin/all-bytes.dat", { encoding: "base64", bytes: 344 }]);
+    const write = faults.calls.find((c) => c.method === "writeFile");
+    expect(write?.args[0]).toBe("/workspace/bin/all-bytes.dat");
+    expect(write?.args[2]).toEqual({ encoding: "base64" });
+    const check = await backend.exec(ws, "od -An -tx1 bin/all-bytes.dat | tr -d ' \\n' | head -c 16", limits);
+    expect(check.stdout).toBe("000102030405060708090a0b0c0d0e0f".slice(0, 16));
   });
 
   it("lists, stats, creates directories and deletes files and directories", async () => {
@@ -66,7 +73,8 @@ describe("cloudflare adapter: files", () => {
   });
 
   it("rejects lexical escapes without calling the sandbox", async () => {
-    const backend = makeBackend();
+    const faults = new SandboxFaults();
+    const backend = makeBackend({}, faults);
     const ws = newWorkspace();
     for (const path of [
       "../etc/passwd",
@@ -78,8 +86,8 @@ describe("cloudflare adapter: files", () => {
       await expectAppError(backend.readFile(ws, path), "PATH_OUTSIDE_WORKSPACE");
     }
     await expectAppError(backend.writeFile(ws, "a\0b", text("x")), "INVALID_PATH");
-    // getSandbox() configures the stub up front; nothing else may reach the container.
-    expect((await callsTo(ws)).map((c) => c.method)).toEqual(["configure"]);
+    // Nothing may reach the container.
+    expect(faults.calls).toEqual([]);
   });
 
   it("rejects symlinks that resolve outside the workspace, but may delete the link itself", async () => {
@@ -108,10 +116,11 @@ describe("cloudflare adapter: files", () => {
   });
 
   it("maps an unavailable container to SANDBOX_UNAVAILABLE", async () => {
-    const backend = makeBackend();
+    const faults = new SandboxFaults();
+    const backend = makeBackend({}, faults);
     const ws = newWorkspace();
     await backend.writeFile(ws, "f.txt", text("x"));
-    await fakeFor(ws).testFailNext({
+    faults.failNext({
       method: "readFile",
       name: "ContainerUnavailableError",
       code: "CONTAINER_UNAVAILABLE",
@@ -123,16 +132,12 @@ describe("cloudflare adapter: files", () => {
   });
 
   it("reports a hung file operation as SANDBOX_UNAVAILABLE after the call deadline", async () => {
-    const backend = makeBackend({ callTimeoutMs: 300 });
+    const faults = new SandboxFaults();
     const ws = newWorkspace();
-    await backend.writeFile(ws, "f.txt", text("x"));
-    const fake = fakeFor(ws);
-    await fake.testStall(true);
-    try {
-      const e = await expectAppError(backend.readFile(ws, "f.txt"), "SANDBOX_UNAVAILABLE");
-      expect(e.message).toMatch(/did not answer within 300 ms/);
-    } finally {
-      await fake.testStall(false);
-    }
+    await makeBackend().writeFile(ws, "f.txt", text("x"));
+    const backend = makeBackend({ callTimeoutMs: 300 }, faults);
+    faults.stall(true);
+    const e = await expectAppError(backend.readFile(ws, "f.txt"), "SANDBOX_UNAVAILABLE");
+    expect(e.message).toMatch(/did not answer within 300 ms/);
   });
 });

@@ -1,6 +1,9 @@
 /**
- * Shared setup for the Cloudflare adapter tests: the real adapter and the real SDK
- * `getSandbox()` proxy, pointed at the fake Sandbox Durable Object bound as SANDBOX.
+ * Shared setup for the Cloudflare adapter tests: the real adapter, the real SDK
+ * `getSandbox()` proxy and the project's Sandbox Durable Object (SANDBOX), whose
+ * containers are real Cloudflare Sandbox container servers run by the local container
+ * runner that the global setup started. Without the container server (a plain public
+ * clone) `realRuntime` is false and these suites skip; the global setup said why.
  */
 
 import { env } from "cloudflare:workers";
@@ -16,57 +19,40 @@ import {
 import type { Sandbox } from "../../src/sandbox/cloudflare/sandbox-do.ts";
 import { sandboxIdFor } from "../../src/sandbox/cloudflare/sandbox-id.ts";
 import type { SandboxApi } from "../../src/sandbox/cloudflare/types.ts";
-import type { Sandbox as FakeSandbox } from "./fakes/fake-sandbox-do.ts";
+import { SandboxFaults } from "./sandbox-faults.ts";
 
-// The fake answers to every RPC name the adapter uses (checked at compile time here).
-type MissingFromFake = Exclude<keyof SandboxApi, keyof FakeSandbox>;
-export const fakeCoversAdapter: [MissingFromFake] extends [never] ? true : MissingFromFake = true;
-
-/** The binding as the adapter sees it (typed as the real class; it is the fake). */
-export const namespace = env.SANDBOX as unknown as DurableObjectNamespace<Sandbox>;
-
-/**
- * Whether real containers are available (the global setup found the container server).
- * Without them the real-runtime suites skip; the global setup printed why.
- */
+/** Whether real containers are available (the global setup found the container server). */
 export const realRuntime = inject("containerRunnerUrl") !== "";
 
-/** The adapter on real containers (REAL_SANDBOX, see real-sandbox.ts). */
-export function makeRealBackend(options: CloudflareSandboxOptions = {}): CloudflareSandboxBackend {
-  const real = (env as unknown as { REAL_SANDBOX: DurableObjectNamespace<Sandbox> }).REAL_SANDBOX;
-  return new CloudflareSandboxBackend(real, {
-    getSandbox,
+/** The binding as the adapter sees it: the project's Sandbox class on real containers. */
+export const namespace = env.SANDBOX as unknown as DurableObjectNamespace<Sandbox>;
+
+export function newWorkspace(): WorkspaceRef {
+  return { id: `t-${crypto.randomUUID().slice(0, 12)}` };
+}
+
+/** The real SDK handle of a workspace's sandbox, for looking at it from the test. */
+export function sandboxOf(ws: WorkspaceRef): SandboxApi {
+  return getSandbox(namespace, sandboxIdFor(ws.id), { transport: "rpc" }) as unknown as SandboxApi;
+}
+
+/** The adapter on real containers; `faults` (optional) sees and disturbs its SDK calls. */
+export function makeBackend(
+  options: CloudflareSandboxOptions = {},
+  faults?: SandboxFaults,
+): CloudflareSandboxBackend {
+  return new CloudflareSandboxBackend(namespace, {
+    getSandbox: faults?.getSandbox ?? getSandbox,
+    // A cold container and interpreter take seconds on a busy machine.
     hangGraceMs: 5_000,
     callTimeoutMs: 30_000,
     ...options,
   });
 }
 
-export function newWorkspace(): WorkspaceRef {
-  return { id: `t-${crypto.randomUUID().slice(0, 12)}` };
-}
+export { SandboxFaults };
 
-/** Test controls of the fake container behind a workspace. */
-export function fakeFor(ws: WorkspaceRef): DurableObjectStub<FakeSandbox> {
-  const ns = env.SANDBOX as unknown as DurableObjectNamespace<FakeSandbox>;
-  return ns.get(ns.idFromName(sandboxIdFor(ws.id)));
-}
-
-/** SDK calls the fake container has received, oldest first. */
-export async function callsTo(ws: WorkspaceRef): Promise<Array<{ method: string; args: unknown[] }>> {
-  return JSON.parse(await fakeFor(ws).testCalls()) as Array<{ method: string; args: unknown[] }>;
-}
-
-export function makeBackend(options: CloudflareSandboxOptions = {}): CloudflareSandboxBackend {
-  return new CloudflareSandboxBackend(namespace, {
-    getSandbox,
-    hangGraceMs: 2_000,
-    callTimeoutMs: 10_000,
-    ...options,
-  });
-}
-
-export const limits = { timeoutMs: 5_000, outputLimitBytes: 65_536 };
+export const limits = { timeoutMs: 10_000, outputLimitBytes: 65_536 };
 
 export async function expectAppError(call: Promise<unknown>, code: ErrorCode): Promise<AppError> {
   const error = await call.then(

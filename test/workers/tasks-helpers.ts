@@ -1,12 +1,13 @@
 /** Helpers for the task tests: typed tool calls and polling through the MCP client. */
 import { env } from "cloudflare:workers";
+import { getSandbox } from "@cloudflare/sandbox";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { expect } from "vitest";
+import type { Sandbox } from "../../src/sandbox/cloudflare/sandbox-do.ts";
 import { sandboxIdFor } from "../../src/sandbox/cloudflare/sandbox-id.ts";
 import type { LogPage, TaskPage, TaskStatus, TaskView } from "../../src/tasks/types.ts";
 import { sandboxId, workspaceKey } from "../../src/workspace/names.ts";
 import type { Workspace } from "../../src/workspace/workspace-do.ts";
-import type { Sandbox as FakeSandbox } from "./fakes/fake-sandbox-do.ts";
 
 export type Started = TaskView & { workspace: string; events_path: string };
 
@@ -61,10 +62,16 @@ export function workspaceStub(principal: string, name: string): DurableObjectStu
   return env.WORKSPACE.getByName(workspaceKey(principal, name));
 }
 
-/** Test controls of the fake container behind a workspace. */
-export async function fakeSandbox(principal: string, name: string): Promise<DurableObjectStub<FakeSandbox>> {
-  const ns = env.SANDBOX as unknown as DurableObjectNamespace<FakeSandbox>;
-  return ns.get(ns.idFromName(sandboxIdFor(await sandboxId(workspaceKey(principal, name)))));
+/** The real SDK handle of the container behind (principal, name), to look at or stop it. */
+export async function sandboxFor(principal: string, name: string) {
+  const ns = env.SANDBOX as unknown as DurableObjectNamespace<Sandbox>;
+  return getSandbox(ns, sandboxIdFor(await sandboxId(workspaceKey(principal, name))), { transport: "rpc" });
+}
+
+/** How many processes are still running in the container behind (principal, name). */
+export async function runningProcesses(principal: string, name: string): Promise<number> {
+  const processes = await (await sandboxFor(principal, name)).listProcesses();
+  return processes.filter((p) => p.status === "running" || p.status === "starting").length;
 }
 
 /** A workspace name no other test uses. */

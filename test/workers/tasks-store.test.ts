@@ -5,6 +5,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { AppError } from "../../src/errors/app-error.ts";
 import type { SandboxBackend } from "../../src/sandbox/backend.ts";
 import type { ProcessInfo } from "../../src/shared/sandbox-schema.ts";
 import { newTaskId } from "../../src/tasks/ids.ts";
@@ -18,6 +19,8 @@ class ScriptedProcess {
   state: ProcessInfo["state"] = "running";
   exitCode: number | null = null;
   killed = false;
+  /** While set, looking at the process fails as an unreachable sandbox does. */
+  unreachable = false;
 
   backend(): SandboxBackend {
     const info = (): ProcessInfo => ({
@@ -35,7 +38,10 @@ class ScriptedProcess {
     const backend: Partial<SandboxBackend> = {
       kind: "local",
       startProcess: async () => info(),
-      getProcess: async () => info(),
+      getProcess: async () => {
+        if (this.unreachable) throw new AppError("SANDBOX_UNAVAILABLE", "container gone");
+        return info();
+      },
       processLogs: async (_ws, _id, range) => {
         const out = slice(this.stdout, range.stdoutOffset, range.limit);
         const err = slice(this.stderr, range.stderrOffset, range.limit);
@@ -163,5 +169,26 @@ describe("time limits", () => {
       const status = await tasks.status(s.id);
       expect(status.state).toBe("timed_out");
       expect(proc.killed).toBe(true);
+    }));
+});
+
+describe("an unreachable sandbox", () => {
+  it("marks a task lost when the sandbox stays unreachable, but not at the first failure", () =>
+    inObject(async (sql) => {
+      const proc = new ScriptedProcess();
+      let clock = Date.now();
+      const tasks = service(sql, proc, 1 << 20, () => clock);
+      const s = spec(10 * 60_000);
+      await tasks.start(s, { command: "x" });
+      proc.unreachable = true;
+      clock += 5_000;
+      await tasks.tick();
+      expect((await tasks.status(s.id)).state).toBe("running");
+      // The last successful look was long ago: the next failure gives up on the task.
+      clock += 120_000;
+      await tasks.tick();
+      const status = await tasks.status(s.id);
+      expect(status.state).toBe("lost");
+      expect(status.reason).toMatch(/could not be reached/);
     }));
 });

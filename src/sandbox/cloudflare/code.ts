@@ -141,10 +141,18 @@ async function attempt(
   }
 }
 
-/** The container says the context is unknown, or its interpreter process has died. */
+/**
+ * The container says the context is unknown, or its interpreter process has died, or
+ * the container itself was replaced under the run (it stopped or crashed): the SDK then
+ * reports OPERATION_INTERRUPTED with reason `runtime_replaced`. Running the cell again in
+ * a new context is safe then, since nothing of the old container (files included) is left.
+ */
 export function isContextLost(error: unknown): boolean {
   const code = sdkCodeOf(error);
   if (code === "CONTEXT_NOT_FOUND" || readRemoteError(error).name === "ContextNotFoundError") return true;
+  const reason = (error as { errorResponse?: { context?: { reason?: unknown } } } | null)?.errorResponse
+    ?.context?.reason;
+  if (code === "OPERATION_INTERRUPTED" && reason === "runtime_replaced") return true;
   return /executor has terminated|context .* not found/i.test(readRemoteError(error).message);
 }
 

@@ -11,7 +11,7 @@ export function liveOutputPath(contextId: string): string {
   return `${LIVE_DIR}/${contextId}.out`;
 }
 
-/** The setup cell; its first line also lets test fakes recognise it. */
+/** The setup cell; its first line names what it is in the interpreter's history. */
 export function liveOutputSetup(path: string): string {
   return `# codemode:live-output ${path}
 def _codemode_live_output(path):

@@ -35,7 +35,7 @@ export class WorkspaceProcesses {
         ...(options.env ? { env: options.env } : {}),
       }),
     );
-    return toInfo(process, false);
+    return toInfo(plainView(process), false);
   }
 
   async get(id: string): Promise<ProcessInfo | null> {
@@ -86,7 +86,8 @@ export class WorkspaceProcesses {
 
   async #find(id: string): Promise<ProcessView | null> {
     try {
-      return await this.#call("look up a process", this.#sandbox.getProcess(id));
+      const process = await this.#call("look up a process", this.#sandbox.getProcess(id));
+      return process === null ? null : plainView(process);
     } catch (error) {
       if (isProcessNotFound(error)) return null;
       throw error;
@@ -117,6 +118,24 @@ function isProcessNotFound(error: unknown): boolean {
 
 function isFinished(status: Process["status"]): boolean {
   return status !== "running" && status !== "starting";
+}
+
+/**
+ * The fields we use, copied out of a Process that came over RPC, which is then released.
+ * Its methods (kill, getLogs, …) arrive as RPC stubs; held, they keep the calling Durable
+ * Object (the workspace, following a task) from ever being evicted.
+ */
+function plainView(process: ProcessView): ProcessView {
+  const view: ProcessView = {
+    id: process.id,
+    status: process.status,
+    exitCode: process.exitCode,
+    startTime: process.startTime,
+    endTime: process.endTime,
+  };
+  const dispose = (process as { [Symbol.dispose]?: () => void })[Symbol.dispose];
+  if (typeof dispose === "function") dispose.call(process);
+  return view;
 }
 
 function toInfo(p: ProcessView, timeoutFired: boolean): ProcessInfo {

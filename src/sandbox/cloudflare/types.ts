@@ -1,6 +1,6 @@
 /**
  * The slice of the Sandbox SDK the adapter uses, and how it obtains a handle. Tests
- * inject `getSandbox` and run against a fake Durable Object with the same RPC names.
+ * inject a `getSandbox` that wraps the real one to see calls and cause stalls or errors.
  */
 import type { SandboxOptions } from "@cloudflare/sandbox";
 import type { Sandbox } from "./sandbox-do.ts";
