@@ -31,6 +31,9 @@ export default defineConfig({
           // A file's first request loads the whole Worker into workerd; on a shared, busy
           // machine that alone can exceed vitest's 5 s default.
           testTimeout: 30_000,
+          // Files on real containers mostly wait (container starts, sleeps in tasks), so
+          // three at a time finish sooner than vitest's default of one on two cores.
+          maxWorkers: 3,
         },
       },
       {

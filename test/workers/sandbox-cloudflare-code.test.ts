@@ -6,7 +6,14 @@ import type { WorkspaceRef } from "../../src/sandbox/backend.ts";
 import { normalizeRun } from "../../src/sandbox/cloudflare/code-results.ts";
 import { executorPidPath } from "../../src/sandbox/cloudflare/executor-pid.ts";
 import { sandboxIdFor } from "../../src/sandbox/cloudflare/sandbox-id.ts";
-import { makeBackend, namespace, newWorkspace, realRuntime, sandboxOf } from "./sandbox-cloudflare-setup.ts";
+import {
+  makeBackend,
+  namespace,
+  newWorkspace,
+  REAL_TIMEOUT_MS,
+  realRuntime,
+  sandboxOf,
+} from "./sandbox-cloudflare-setup.ts";
 
 const opts = { timeoutMs: 20_000, outputLimitBytes: 65_536 };
 
@@ -15,7 +22,7 @@ const registered = (ws: WorkspaceRef, language: string) =>
   namespace.get(namespace.idFromName(sandboxIdFor(ws.id))).getCodeContextId(language);
 const contextCount = async (ws: WorkspaceRef) => (await sandboxOf(ws).listCodeContexts()).length;
 
-describe.skipIf(!realRuntime)("cloudflare adapter: runCode contexts", () => {
+describe.skipIf(!realRuntime)("cloudflare adapter: runCode contexts", { timeout: REAL_TIMEOUT_MS }, () => {
   it("registers one context per language in the Sandbox DO and reuses it", async () => {
     const backend = makeBackend();
     const ws = newWorkspace();

@@ -7,11 +7,12 @@ import {
   makeBackend,
   namespace,
   newWorkspace,
+  REAL_TIMEOUT_MS,
   realRuntime,
   SandboxFaults,
 } from "./sandbox-cloudflare-setup.ts";
 
-describe("cloudflare adapter: SDK errors across RPC", () => {
+describe("cloudflare adapter: SDK errors across RPC", { timeout: REAL_TIMEOUT_MS }, () => {
   it.skipIf(!realRuntime)(
     "arrive as plain Errors that keep name and errorResponse, not their class",
     async () => {

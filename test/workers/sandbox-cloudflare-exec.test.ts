@@ -2,13 +2,23 @@
 // reads timeouts, and how it gives up on a container that stopped answering. Output,
 // exit codes, cwd/env and output caps are in the shared contract.
 import { describe, expect, it } from "vitest";
-import { limits, makeBackend, newWorkspace, realRuntime, SandboxFaults } from "./sandbox-cloudflare-setup.ts";
+import {
+  limits,
+  makeBackend,
+  newWorkspace,
+  REAL_TIMEOUT_MS,
+  realRuntime,
+  SandboxFaults,
+} from "./sandbox-cloudflare-setup.ts";
 
-describe.skipIf(!realRuntime)("cloudflare adapter: exec", () => {
+describe.skipIf(!realRuntime)("cloudflare adapter: exec", { timeout: REAL_TIMEOUT_MS }, () => {
   it("goes through getSandbox() with the rpc transport and wraps commands in timeout -k", async () => {
     const faults = new SandboxFaults();
     const backend = makeBackend({}, faults);
-    const r = await backend.exec(newWorkspace(), "echo 'it''s'", { ...limits, timeoutMs: 1_500 });
+    const ws = newWorkspace();
+    // A cold start counts against the wait; start the container first.
+    await makeBackend().exec(ws, "true", limits);
+    const r = await backend.exec(ws, "echo 'it''s'", { ...limits, timeoutMs: 1_500 });
     expect(r).toMatchObject({ exitCode: 0, stdout: "its\n" });
     expect(faults.options).toMatchObject({ transport: "rpc", keepAlive: false, sleepAfter: "10m" });
     // The command's output goes to files the adapter reads afterwards (see exec.ts).

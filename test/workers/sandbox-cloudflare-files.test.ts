@@ -7,13 +7,14 @@ import {
   limits,
   makeBackend,
   newWorkspace,
+  REAL_TIMEOUT_MS,
   realRuntime,
   SandboxFaults,
   text,
   untext,
 } from "./sandbox-cloudflare-setup.ts";
 
-describe.skipIf(!realRuntime)("cloudflare adapter: files", () => {
+describe.skipIf(!realRuntime)("cloudflare adapter: files", { timeout: REAL_TIMEOUT_MS }, () => {
   it("round-trips binary content through base64", async () => {
     const faults = new SandboxFaults();
     const backend = makeBackend({}, faults);

@@ -3,7 +3,13 @@
 // reset. Start/logs/kill and unknown ids are in the shared contract.
 import { describe, expect, it } from "vitest";
 import type { ProcessInfo } from "../../src/sandbox/backend.ts";
-import { makeBackend, newWorkspace, realRuntime, SandboxFaults } from "./sandbox-cloudflare-setup.ts";
+import {
+  makeBackend,
+  newWorkspace,
+  REAL_TIMEOUT_MS,
+  realRuntime,
+  SandboxFaults,
+} from "./sandbox-cloudflare-setup.ts";
 
 async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
@@ -15,7 +21,7 @@ async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, ms = 2
 }
 const ended = (p: ProcessInfo | null) => p !== null && p.state !== "running";
 
-describe.skipIf(!realRuntime)("cloudflare adapter: processes", () => {
+describe.skipIf(!realRuntime)("cloudflare adapter: processes", { timeout: REAL_TIMEOUT_MS }, () => {
   it("starts processes under timeout with autoCleanup off, so finished ones stay visible", async () => {
     const faults = new SandboxFaults();
     const backend = makeBackend({}, faults);

@@ -54,6 +54,9 @@ export { SandboxFaults };
 
 export const limits = { timeoutMs: 10_000, outputLimitBytes: 65_536 };
 
+/** Per test on real containers: a cold container and interpreter take seconds under load. */
+export const REAL_TIMEOUT_MS = 120_000;
+
 export async function expectAppError(call: Promise<unknown>, code: ErrorCode): Promise<AppError> {
   const error = await call.then(
     () => undefined,
