@@ -26,12 +26,9 @@ const TICKER = "echo one; sleep 1; echo two; sleep 1; echo three; echo oops >&2"
 describe.skipIf(!realRuntime)("start_task / task_status / task_logs", { timeout: SLOW }, () => {
   it("runs a command in the background and reports it to completion", async () => {
     const { client } = await connect(ALICE, `?workspace=${freshName("basic")}`);
-    // Start the workspace's container first: start_task returns at once on a running one.
-    await call(client, "execute_code", { code: "true", language: "bash" });
-    const t0 = Date.now();
     const started = await start(client, { command: TICKER, name: "ticker", metadata: { ticket: 7 } });
-    expect(Date.now() - t0).toBeLessThan(1500);
     expect(started.task_id).toMatch(/^t[a-z2-7]{24}$/);
+    // start_task returns without waiting for the command (which takes over 2 s).
     expect(started.state).toBe("running");
     expect(started.events_path).toContain(`/tasks/${started.task_id}/events?workspace=`);
 
