@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   SANDBOX_HOST_CPU_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   SANDBOX_HOST_CONTEXT_IDLE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
   SANDBOX_HOST_UNSAFE: flag,
+  /** `off`: every bash run gets a new sandbox instead of the workspace's warm runner. */
+  SANDBOX_HOST_WARM_SHELL: z.enum(["on", "off"]).default("on"),
   /** `off` forces the rlimit fallback even where cgroups are writable. */
   SANDBOX_HOST_CGROUPS: z.enum(["auto", "off"]).default("auto"),
   /** uid/gid sandboxed code runs as when the host runs as root. */
@@ -51,6 +53,8 @@ export interface HostConfig {
   /** Persistent contexts idle this long are stopped to free memory. */
   contextIdleMs: number;
   unsafeNoIsolation: boolean;
+  /** Run bash on a warm runner per workspace (exec/shell-pool.ts) instead of a new sandbox per run. */
+  warmShell: boolean;
   cgroups: "auto" | "off";
   sandboxUid: number;
   bwrapPath: string;
@@ -105,6 +109,7 @@ export function loadConfig(
     cpuSeconds: e.SANDBOX_HOST_CPU_SECONDS,
     contextIdleMs: e.SANDBOX_HOST_CONTEXT_IDLE_MINUTES * 60_000,
     unsafeNoIsolation: e.SANDBOX_HOST_UNSAFE || argv.includes("--unsafe-no-isolation"),
+    warmShell: e.SANDBOX_HOST_WARM_SHELL === "on",
     cgroups: e.SANDBOX_HOST_CGROUPS,
     sandboxUid: e.SANDBOX_HOST_SANDBOX_UID,
     bwrapPath: e.SANDBOX_HOST_BWRAP,

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { AppError } from "../../src/errors/app-error.ts";
 import type { HostConfig } from "./config.ts";
 import { Contexts } from "./contexts/contexts.ts";
+import { ShellPool } from "./exec/shell-pool.ts";
 import { bearerChecker } from "./http/auth.ts";
 import { sendError, sendJson } from "./http/io.ts";
 import { type HostServices, route } from "./http/routes.ts";
@@ -84,6 +85,20 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
   const workspaces = new Workspaces(options.root, sandboxer.owner, await workspaceKey(options.root), (dir) =>
     quota.created(dir),
   );
+  // Only where each sandbox has its own PID namespace: the runner kills what a run leaves.
+  const shells =
+    sandboxer.mode === "bubblewrap" && options.warmShell
+      ? new ShellPool({
+          sandboxer,
+          pythonPath: options.pythonPath,
+          captureDir,
+          files,
+          quota,
+          memoryBytes: options.memoryBytes,
+          cpuSeconds: options.cpuSeconds,
+          idleMs: options.contextIdleMs,
+        })
+      : null;
   const services: HostServices = {
     sandboxer,
     workspaces,
@@ -99,7 +114,7 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
       markerDir,
     }),
     processes: new Processes(sandboxer, files, quota, logDir),
-    exec: { sandboxer, captureDir, files, quota },
+    exec: { sandboxer, captureDir, files, quota, ...(shells ? { shells } : {}) },
     quota,
     maxFileSizeBytes: options.maxFileSizeBytes,
   };
@@ -149,7 +164,12 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await Promise.all([services.contexts.dispose(), services.processes.dispose(), helper.dispose()]);
+        await Promise.all([
+          services.contexts.dispose(),
+          services.processes.dispose(),
+          shells?.dispose(),
+          helper.dispose(),
+        ]);
         await isolation.cgroups?.close();
         await rm(stateDir, { recursive: true, force: true });
       })();

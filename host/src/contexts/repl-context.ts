@@ -13,13 +13,21 @@ import { saveTarget } from "../exec/exec.ts";
 import type { Sandboxer, SandboxProcess } from "../isolation/sandboxer.ts";
 import type { WorkspaceFiles } from "../workspace/files.ts";
 
-export type ContextLanguage = "python" | "javascript";
+/** `shell` is the warm bash runner of exec/shell-pool.ts, not a REPL. */
+export type ContextLanguage = "python" | "javascript" | "shell";
 
 export interface DriverResponse {
   ok: boolean;
   result?: string;
   error?: CodeError;
   images: Image[];
+  /** shell only: the run's exit status, or the signal that ended it. */
+  exit_code?: number | null;
+  signal?: number | null;
+  /** shell only: false when the runner could not end everything the run started. */
+  clean?: boolean;
+  /** shell only: the run could not be forked at all (nothing of it ran). */
+  spawn_failed?: boolean;
 }
 
 export interface ContextRunResult {
@@ -141,12 +149,14 @@ export class ReplContext {
     const argv =
       language === "python"
         ? [deps.pythonPath, "-u", "-X", "utf8", `${paths.drivers}/python_driver.py`]
-        : [
-            paths.node,
-            "--disable-warning=ExperimentalWarning",
-            `--max-old-space-size=${heapMb}`,
-            `${paths.drivers}/node-driver.mts`,
-          ];
+        : language === "shell"
+          ? [deps.pythonPath, "-u", "-S", `${paths.drivers}/shell_driver.py`]
+          : [
+              paths.node,
+              "--disable-warning=ExperimentalWarning",
+              `--max-old-space-size=${heapMb}`,
+              `${paths.drivers}/node-driver.mts`,
+            ];
     const proc = await deps.sandboxer.spawn({
       workspaceDir: wsDir,
       argv,
@@ -207,6 +217,11 @@ export class ReplContext {
     if (this.#alive) await Promise.all([truncate(this.#files.stdout, 0), truncate(this.#files.stderr, 0)]);
     else await this.removeFiles();
     return { response, stdout, stderr, ...(terminated ? { terminated } : {}) };
+  }
+
+  /** Whether the kernel OOM-killed something in this context's sandbox. */
+  oomKilled(): Promise<boolean> {
+    return this.#proc.oomKilled();
   }
 
   /** Kills the driver's whole process tree and removes its capture files. */

@@ -20,8 +20,13 @@ export interface BashLaunch {
   release(): Promise<void>;
 }
 
+/** Whether a program goes on the command line as it is. */
+export function fitsArgv(command: string): boolean {
+  return Buffer.byteLength(command) <= ARGV_LIMIT;
+}
+
 export async function bashLaunch(command: string, scratchDir: string, id: string): Promise<BashLaunch> {
-  if (Buffer.byteLength(command) <= ARGV_LIMIT) {
+  if (fitsArgv(command)) {
     return { argv: ["/bin/bash", "-c", command], extraStdio: [], release: async () => undefined };
   }
   const file = join(scratchDir, `${id}.sh`);

@@ -1,4 +1,8 @@
-/** One-shot `bash -c` in the sandbox: output to capture files, tree kill on timeout. */
+/**
+ * `bash -c` in the sandbox: on the workspace's warm runner when there is one
+ * (shell-pool.ts), else one-shot in a sandbox of its own. Output goes to capture files;
+ * a timeout kills the whole tree either way.
+ */
 import { randomBytes } from "node:crypto";
 import { open, unlink } from "node:fs/promises";
 import { join } from "node:path";
@@ -8,8 +12,15 @@ import type { Sandboxer } from "../isolation/sandboxer.ts";
 import type { WorkspaceFiles } from "../workspace/files.ts";
 import { lexicalResolve } from "../workspace/paths.ts";
 import type { DiskQuota } from "../workspace/quota.ts";
-import { bashLaunch } from "./bash-command.ts";
+import { bashLaunch, fitsArgv } from "./bash-command.ts";
 import { capFile, type SaveTarget } from "./capture.ts";
+
+/** Warm runners (shell-pool.ts); `tryRun` answers null when a run must go one-shot. */
+export interface WarmShells {
+  tryRun(wsDir: string, cwd: string, req: ExecRequest, runId: string): Promise<ExecOutcome | null>;
+  /** Stops a workspace's runner (its whole tree). */
+  dispose(wsDir: string): Promise<void>;
+}
 
 export interface ExecDeps {
   sandboxer: Sandboxer;
@@ -17,6 +28,8 @@ export interface ExecDeps {
   captureDir: string;
   files: WorkspaceFiles;
   quota: DiskQuota;
+  /** Without it, every run gets a sandbox of its own. */
+  shells?: WarmShells;
 }
 
 export function newRunId(): string {
@@ -50,6 +63,20 @@ export function saveTarget(files: WorkspaceFiles, wsDir: string, runId: string) 
 export async function runExec(deps: ExecDeps, wsDir: string, req: ExecRequest): Promise<ExecOutcome> {
   const runId = newRunId();
   const cwd = await sandboxCwd(deps.sandboxer, deps.files, wsDir, req.cwd);
+  // Programs too long for one argument go one-shot (bash-command.ts hands them over).
+  const warm = fitsArgv(req.command) ? await deps.shells?.tryRun(wsDir, cwd, req, runId) : null;
+  const outcome = warm ?? (await runOneShot(deps, wsDir, cwd, req, runId));
+  await deps.quota.assertWithin(wsDir, "the command was stopped or its output is not returned");
+  return outcome;
+}
+
+async function runOneShot(
+  deps: ExecDeps,
+  wsDir: string,
+  cwd: string,
+  req: ExecRequest,
+  runId: string,
+): Promise<ExecOutcome> {
   const files = {
     stdout: join(deps.captureDir, `${runId}.stdout`),
     stderr: join(deps.captureDir, `${runId}.stderr`),
@@ -95,7 +122,6 @@ export async function runExec(deps: ExecDeps, wsDir: string, req: ExecRequest): 
     unlink(files.stdout).catch(() => undefined),
     unlink(files.stderr).catch(() => undefined),
   ]);
-  await deps.quota.assertWithin(wsDir, "the command was stopped or its output is not returned");
   return {
     exitCode: terminated ? null : exitCodeOf(exit),
     stdout: stdout.text,

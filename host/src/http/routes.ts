@@ -124,8 +124,8 @@ export async function route(
         return sendJson(res, 200, await s.processes.start(ws, dir, body));
       }
       case "POST reset": {
-        await Promise.all([s.contexts.dispose(ws), s.processes.dispose(ws)]);
         const dir = await s.workspaces.ensure(ws);
+        await Promise.all([s.contexts.dispose(ws), s.processes.dispose(ws), s.exec.shells?.dispose(dir)]);
         await s.contexts.forget(dir);
         await s.files.wipe(dir);
         await s.quota.created(dir);
