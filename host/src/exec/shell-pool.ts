@@ -8,8 +8,8 @@
  * kills the runner's whole process tree, and anything odd (a kill, a memory-limit
  * death, leftovers that kept forking, a runner that could not fork at all) costs the
  * runner: it is dropped with its tree and the next run starts a fresh one. A
- * workspace whose runner is busy (concurrent runs), or whose runner could not fork the
- * run, gets a one-shot sandbox instead: `tryRun` answers null.
+ * workspace whose runner is busy (concurrent runs), or whose runner could not start or
+ * fork the run, gets a one-shot sandbox instead: `tryRun` answers null.
  */
 import type { ExecRequest } from "../../../src/shared/host-api.ts";
 import type { ExecOutcome } from "../../../src/shared/sandbox-schema.ts";
@@ -52,7 +52,12 @@ export class ShellPool {
     try {
       if (!runner.ctx?.alive) {
         await this.#drop(runner);
-        runner.ctx = await ReplContext.start(this.#opts, wsDir, "shell", this.#opts.memoryBytes);
+        // A runner that cannot start (e.g. the uid's process limit is reached) is no
+        // reason to fail the run: it goes one-shot and reports its own outcome.
+        runner.ctx = await ReplContext.start(this.#opts, wsDir, "shell", this.#opts.memoryBytes).catch(
+          () => null,
+        );
+        if (!runner.ctx) return null;
       }
       const ctx = runner.ctx;
       const request = { code: req.command, cwd, env: req.env ?? {}, cpu_seconds: this.#opts.cpuSeconds };
