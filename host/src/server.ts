@@ -85,9 +85,11 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
   const workspaces = new Workspaces(options.root, sandboxer.owner, await workspaceKey(options.root), (dir) =>
     quota.created(dir),
   );
-  // Only where each sandbox has its own PID namespace: the runner kills what a run leaves.
+  // Only where each sandbox has its own PID namespace (the runner kills what a run
+  // leaves) and its own process limit (a cgroup: RLIMIT_NPROC is per uid and is sized
+  // when a sandbox starts, which a long-lived runner would outlive).
   const shells =
-    sandboxer.mode === "bubblewrap" && options.warmShell
+    sandboxer.mode === "bubblewrap" && sandboxer.mechanism !== "rlimit" && options.warmShell
       ? new ShellPool({
           sandboxer,
           pythonPath: options.pythonPath,

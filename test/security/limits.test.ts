@@ -3,6 +3,7 @@
  * not exhaust a shared memory pool (the parent budget is its own setting), and a
  * workspace's disk quota holds for file tools and code alike with a DISK_QUOTA error.
  */
+import { readdir, readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestHost, type TestHost } from "../helpers/local-host.ts";
 
@@ -101,4 +102,38 @@ describe("idle sandboxes are reclaimed", () => {
     const still = await t.backend.runCode(ws, "x", "python", RUN);
     expect(still.contextReset).toBeFalsy();
   });
+
+  it("a warm bash runner whose session went away is stopped too, and the next run works", async () => {
+    const ws = t.newWorkspace();
+    const first = await t.backend.exec(ws, "echo warm", RUN);
+    expect(first.stdout).toBe("warm\n");
+    expect((await ownRunners()).length).toBe(1);
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect(await ownRunners()).toEqual([]);
+    const next = await t.backend.exec(ws, "echo again", RUN);
+    expect(next.stdout).toBe("again\n");
+  });
 });
+
+/** Host pids of warm bash runners started by this test process (the host runs in it). */
+async function ownRunners(): Promise<number[]> {
+  const parent = new Map<number, number>();
+  const cmd = new Map<number, string>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    parent.set(Number(entry), ppid);
+    cmd.set(Number(entry), await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => ""));
+  }
+  const mine = (pid: number): boolean => {
+    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p))
+      if (p === process.pid) return true;
+    return false;
+  };
+  return [...cmd.entries()]
+    .filter(
+      ([pid, c]) => /python3?$/.test(c.split("\0")[0] ?? "") && c.includes("shell_driver.py") && mine(pid),
+    )
+    .map(([pid]) => pid);
+}
