@@ -34,7 +34,8 @@ describe.skipIf(!realRuntime)("cloudflare adapter: exec", { timeout: REAL_TIMEOU
     const backend = makeBackend();
     const ws = newWorkspace();
     await backend.exec(ws, "true", limits); // start the container first
-    const r = await backend.exec(ws, "echo started; sleep 30", { ...limits, timeoutMs: 500 });
+    // Long enough for bash to start and print on a loaded machine.
+    const r = await backend.exec(ws, "echo started; sleep 30", { ...limits, timeoutMs: 2_000 });
     expect(r).toMatchObject({ exitCode: null, terminated: "timeout", stdout: "started\n", stderr: "" });
     expect(r.durationMs).toBeLessThan(10_000);
     const next = await backend.exec(ws, "echo again", limits);

@@ -44,7 +44,7 @@ describe.skipIf(!realRuntime)("cloudflare adapter: processes", { timeout: REAL_T
   it("hides timeout's notice from process logs and reports the timeout as timed_out", async () => {
     const backend = makeBackend();
     const ws = newWorkspace();
-    const p = await backend.startProcess(ws, "echo err >&2; sleep 30", { timeoutMs: 500 });
+    const p = await backend.startProcess(ws, "echo err >&2; sleep 30", { timeoutMs: 2_000 });
     expect(await until(() => backend.getProcess(ws, p.id), ended)).toMatchObject({
       state: "timed_out",
       exitCode: null,
