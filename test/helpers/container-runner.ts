@@ -18,9 +18,16 @@ export interface TestRunner {
   close(): Promise<void>;
 }
 
-/** One line for skipped real-runtime suites, or null when the real runtime is available. */
+/**
+ * One line for skipped real-runtime suites, or null when the real runtime is available.
+ * CI sets CODEMODE_REQUIRE_REAL_RUNTIME=1: there a missing server is an error, so the
+ * Cloudflare half of the suite can never pass by being skipped.
+ */
 export function realRuntimeSkipReason(): string | null {
   const missing = serverMissingReason();
+  if (missing && process.env.CODEMODE_REQUIRE_REAL_RUNTIME === "1") {
+    throw new Error(`CODEMODE_REQUIRE_REAL_RUNTIME=1 but the real container runtime is missing: ${missing}`);
+  }
   return missing ? `real Cloudflare container runtime skipped: ${missing}` : null;
 }
 
