@@ -5,27 +5,11 @@
  * user namespaces (root inside maps to the runner's unprivileged uid outside).
  */
 import { join } from "node:path";
-import { systemDirArgs } from "../../host/src/isolation/bwrap-args.ts";
+import { etcEntryArgs, systemDirArgs } from "../../host/src/isolation/bwrap-args.ts";
 import { SERVER_FILES } from "./config.ts";
 
-/** Host /etc entries Python, Node, Bun and matplotlib need; nothing that names the host. */
-const ETC_ENTRIES = [
-  "alternatives",
-  "fonts",
-  "ld.so.cache",
-  "ld.so.conf",
-  "ld.so.conf.d",
-  "localtime",
-  "matplotlibrc",
-  "mime.types",
-  "nsswitch.conf",
-  "python3",
-  "python3.11",
-  "ssl",
-  "ca-certificates",
-  "bash.bashrc",
-  "inputrc",
-];
+/** /etc entries the server needs beyond the host sandbox's (TLS trust for Bun and Node). */
+const EXTRA_ETC_ENTRIES = ["ssl", "ca-certificates"];
 
 /**
  * Commands the server starts by name, replaced by wrappers (image.ts) that set the
@@ -67,7 +51,7 @@ export function containerBwrapArgs(input: ContainerBwrapInput): string[] {
   for (const dir of ["/etc", "/usr/local/bin", "/usr/local/libexec", "/container-server", "/run"]) {
     args.push("--perms", "0755", "--dir", dir);
   }
-  for (const entry of ETC_ENTRIES) args.push("--ro-bind-try", `/etc/${entry}`, `/etc/${entry}`);
+  args.push(...etcEntryArgs(EXTRA_ETC_ENTRIES));
   for (const name of ["passwd", "group", "hosts"])
     args.push("--ro-bind", join(input.etcDir, name), `/etc/${name}`);
   for (const [name, target] of Object.entries(IMAGE_FILES))

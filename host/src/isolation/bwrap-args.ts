@@ -63,12 +63,17 @@ export function systemDirArgs(): string[] {
   return args;
 }
 
+/** Read-only binds of the host /etc entries the runtimes need, plus `extra` ones (if present). */
+export function etcEntryArgs(extra: readonly string[] = []): string[] {
+  return [...ETC_ENTRIES, ...extra].flatMap((entry) => ["--ro-bind-try", `/etc/${entry}`, `/etc/${entry}`]);
+}
+
 export function bwrapArgs(input: BwrapArgsInput): string[] {
   const args = [input.bwrapPath, ...systemDirArgs()];
   // Parents bwrap creates implicitly are 0700 when it runs as root: make them explicit.
   for (const dir of ["/etc", "/opt", "/opt/codemode", "/opt/codemode/bin"])
     args.push("--perms", "0755", "--dir", dir);
-  for (const entry of ETC_ENTRIES) args.push("--ro-bind-try", `/etc/${entry}`, `/etc/${entry}`);
+  args.push(...etcEntryArgs());
   args.push(
     "--ro-bind",
     input.etcFiles.passwd,
