@@ -4,7 +4,8 @@
  * Every request carries `Authorization: Bearer <CONTAINER_RUNNER_SECRET>`.
  *
  *   GET    /containers                 {containers: [{id, running, exitCode}]} (tests and tools)
- *   PUT    /containers/:id             start {env, interceptHosts}; answers once ready
+ *   PUT    /containers/:id             start {env, interceptHosts}; answers once ready (and no
+ *                                      sooner than CONTAINER_COLD_START_MS after the request)
  *   GET    /containers/:id             {running, exitCode}
  *   GET    /containers/:id/exit        long-poll: {exitCode} once the container is gone
  *   POST   /containers/:id/signal      {signal}
@@ -18,6 +19,7 @@ import { mkdir } from "node:fs/promises";
 import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
 import { connect } from "node:net";
 import type { Duplex } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { RunnerConfig } from "./config.ts";
 import { LocalContainer } from "./container.ts";
 import { stageImage } from "./image.ts";
@@ -99,8 +101,12 @@ export async function createContainerRunner(
       const body = (await readJson(req)) as { env?: Record<string, string>; interceptHosts?: string[] };
       const c = new LocalContainer(r.id, ++generation, config, limits, image.dir, log);
       containers.set(r.id, c);
+      const asked = Date.now();
       try {
         await c.start({ env: body.env ?? {}, interceptHosts: body.interceptHosts ?? [] });
+        // Cold-start emulation: the platform's start takes longer than a local one.
+        const pad = config.coldStartMs - (Date.now() - asked);
+        if (pad > 0) await sleep(pad);
         return json(res, 200, { running: true });
       } catch (error) {
         await c.destroy();

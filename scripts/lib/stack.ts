@@ -65,6 +65,8 @@ export interface ContainerRunnerOptions {
   secret: string;
   root: string;
   echo?: boolean;
+  /** CONTAINER_COLD_START_MS: emulated container start time (containers/src/config.ts). */
+  coldStartMs?: number;
 }
 
 /** The local container runner (containers/): real Sandbox container servers, no Docker. */
@@ -82,6 +84,7 @@ export async function startContainerRunner(
       CONTAINER_RUNNER_PORT: String(options.port),
       CONTAINER_RUNNER_SECRET: options.secret,
       CONTAINER_RUNNER_ROOT: options.root,
+      ...(options.coldStartMs ? { CONTAINER_COLD_START_MS: String(options.coldStartMs) } : {}),
       ...(process.env.CONTAINER_SERVER_DIR ? { CONTAINER_SERVER_DIR: process.env.CONTAINER_SERVER_DIR } : {}),
     },
   });

@@ -53,6 +53,8 @@ export interface StackOptions {
   echo?: boolean;
   /** Default `local`. `cloudflare` runs the container runner and the development entry. */
   backend?: BackendName;
+  /** Cloudflare backend: emulated container start time in ms (default 0: as fast as local). */
+  coldStartMs?: number;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -88,6 +90,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           secret: hostSecret,
           root: join(dir, "containers"),
           echo: options.echo,
+          ...(options.coldStartMs ? { coldStartMs: options.coldStartMs } : {}),
         })
       : startHost({ port: hostPort, secret: hostSecret, root: join(dir, "workspaces"), echo: options.echo });
   let host = await startBackend();
