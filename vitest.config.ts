@@ -2,10 +2,10 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { codemodeTestBindings } from "./test/workers/codemode-bindings.ts";
 
-// Two projects: `workers` runs inside workerd (the Worker, Durable Objects, the Cloudflare
+// Three projects: `workers` runs inside workerd (the Worker, Durable Objects, the Cloudflare
 // sandbox adapter against real containers from the local container runner); `node` runs
 // the local sandbox host for real and the end-to-end tests that drive `wrangler dev` with
-// the official MCP client.
+// the official MCP client; `long` holds end-to-end files that mostly wait.
 export default defineConfig({
   test: {
     projects: [
@@ -46,9 +46,21 @@ export default defineConfig({
             "test/e2e/**/*.test.ts",
             "test/security/**/*.test.ts",
           ],
+          exclude: ["**/*.long.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+        },
+      },
+      {
+        // End-to-end files that mostly wait (a task outliving an idle timeout): each has
+        // its own stack, and `npm test` runs them beside the workers project.
+        test: {
+          name: "long",
+          environment: "node",
+          include: ["test/e2e/**/*.long.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
         },
       },
     ],

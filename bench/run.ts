@@ -13,6 +13,7 @@ import { neighboursBench } from "./neighbours.ts";
 import { protocolsBench } from "./protocols.ts";
 import { sandboxBench } from "./sandbox.ts";
 import { tasksBench } from "./tasks.ts";
+import { warmStartsBench } from "./warm-starts.ts";
 
 const modules: Array<[string, BenchModule]> = [
   ["sandbox", sandboxBench],
@@ -25,7 +26,7 @@ const modules: Array<[string, BenchModule]> = [
 
 // `npm run bench -- load neighbours` runs only the named modules.
 const only = process.argv.slice(2);
-const later = ["codemode", "backends"];
+const later = ["codemode", "backends", "warm"];
 const unknown = only.filter((name) => !later.includes(name) && !modules.some(([title]) => title === name));
 if (unknown.length > 0) {
   console.error(`unknown bench module(s): ${unknown.join(", ")}`);
@@ -36,6 +37,8 @@ const codemode = await startCodemodeUpstream();
 modules.push(["codemode", codemodeBench(codemode.upstream.url)]);
 // Both sandbox backends side by side: starts its own Cloudflare-backend stack.
 modules.push(["backends", backendsBench(codemode.vars)]);
+// Warm starts: a new workspace's first call with and without the warm pool (own stacks).
+modules.push(["warm", warmStartsBench]);
 const stack = await startStack({ vars: codemode.vars });
 try {
   for (const [title, run] of modules) {

@@ -63,6 +63,10 @@ export const ConfigSchema = z
     SANDBOX_HOST_URL: z.url().default("http://127.0.0.1:8788"),
     SANDBOX_HOST_SECRET: z.string().optional(),
     SANDBOX_ENABLE_INTERNET: bool.default(false),
+    // Cloudflare backend: idle time before a container sleeps (its disk is wiped then).
+    SANDBOX_SLEEP_AFTER_SECONDS: z.coerce.number().int().min(10).max(604_800).default(600),
+    // Cloudflare backend: containers kept started for new workspaces (0 = no warm pool).
+    SANDBOX_WARM_POOL_SIZE: z.coerce.number().int().min(0).max(100).default(0),
     DEFAULT_TIMEOUT_SECONDS: seconds(30),
     MAX_TIMEOUT_SECONDS: seconds(300),
     OUTPUT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(65_536),

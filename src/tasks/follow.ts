@@ -10,6 +10,12 @@
  * longer knows makes its task `lost`; a sandbox unreachable for too long does too
  * (state.ts).
  *
+ * Following is also what keeps a Cloudflare container awake while a task runs: every
+ * look is a call into the container, and each renews its idle timer (`sleepAfter`), so a
+ * task outlives SANDBOX_SLEEP_AFTER_SECONDS however long it runs; when the last task is
+ * settled the looks stop and the idle timer runs again. Nothing is left to release if
+ * the workspace object goes away, unlike a keep-alive flag on the container.
+ *
  * Durability: everything read is stored through store.ts and log-store.ts, whose contract
  * applies. The only instance memory is `#inflight`, which merges concurrent syncs of the
  * same task into one (two overlapping reads of the same byte range would store lines

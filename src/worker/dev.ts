@@ -12,5 +12,5 @@ import { Sandbox } from "./index.ts";
 // Python code mode cannot reach the Worker.
 LocalContainerSandbox.outboundByHost = Sandbox.outboundByHost ?? {};
 
-export { ContainerProxy, default, McpSession, Workspace } from "./index.ts";
+export { ContainerProxy, default, McpSession, SandboxPool, Workspace } from "./index.ts";
 export { LocalContainerSandbox as Sandbox };

@@ -2,7 +2,9 @@
  * The workspace's own row: who owns it, its name, its sandbox, when it was last used.
  *
  * Table: workspace(id=1, principal, name, named, sandbox_id, created_at, last_used_at),
- * exactly one row once the workspace exists. Unnamed workspaces expire
+ * exactly one row once the workspace exists. `sandbox_id` is a pre-started container's
+ * from the warm pool when one was ready at creation, else derived from the workspace key;
+ * either way it never changes afterwards. Unnamed workspaces expire
  * WORKSPACE_IDLE_TTL_SECONDS after `last_used_at` (the Durable Object's alarm decides).
  */
 import { AppError } from "../errors/app-error.ts";
@@ -23,11 +25,19 @@ export class WorkspaceRecord {
   readonly #idleTtlMs: () => number;
   /** Called when an unnamed workspace is created, with the time it would expire. */
   readonly #onCreated: (expiresAt: number) => Promise<void>;
+  /** A pre-started sandbox for a new workspace (the warm pool), or null. */
+  readonly #claimSandbox: () => Promise<string | null>;
 
-  constructor(sql: SqlStorage, idleTtlMs: () => number, onCreated: (expiresAt: number) => Promise<void>) {
+  constructor(
+    sql: SqlStorage,
+    idleTtlMs: () => number,
+    onCreated: (expiresAt: number) => Promise<void>,
+    claimSandbox: () => Promise<string | null> = async () => null,
+  ) {
     this.#sql = sql;
     this.#idleTtlMs = idleTtlMs;
     this.#onCreated = onCreated;
+    this.#claimSandbox = claimSandbox;
   }
 
   static migrate(sql: SqlStorage): void {
@@ -54,11 +64,16 @@ export class WorkspaceRecord {
       existing.last_used_at = now;
       return this.#meta(existing);
     }
+    const pooled = await this.#claimSandbox();
+    // The claim left the object open to another attach of this new workspace: if that one
+    // created the row meanwhile, use it (the claimed container is never used by anyone).
+    if (pooled !== null && this.row()) return this.attach(principal, name, named);
     const row: WorkspaceRow = {
       principal,
       name,
       named: named ? 1 : 0,
-      sandbox_id: await sandboxId(workspaceKey(principal, name)),
+      // Stored, so the workspace keeps the sandbox it got (pooled or derived) for good.
+      sandbox_id: pooled ?? (await sandboxId(workspaceKey(principal, name))),
       created_at: now,
       last_used_at: now,
     };

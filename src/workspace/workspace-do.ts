@@ -19,7 +19,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { WorkspaceCodemode } from "../codemode/python/workspace-side.ts";
 import { configFrom } from "../config/config.ts";
-import { createSandboxBackend } from "../sandbox/factory.ts";
+import { createSandboxBackend, warmSandboxClaim } from "../sandbox/factory.ts";
 import { TaskService } from "../tasks/service.ts";
 import { IdempotencyStore } from "./idempotency.ts";
 import { WorkspaceRecord, type WorkspaceRow } from "./record.ts";
@@ -37,6 +37,7 @@ export class Workspace extends DurableObject<Env> {
       ctx.storage.sql,
       () => this.idleTtlMs,
       (expiresAt) => ctx.storage.setAlarm(expiresAt),
+      () => warmSandboxClaim(env, configFrom(env))(),
     );
     this.#idempotency = new IdempotencyStore(ctx.storage.sql);
     this.migrate();
