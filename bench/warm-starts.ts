@@ -92,12 +92,19 @@ export const warmStartsBench: BenchModule = async () => {
     vars: { SANDBOX_WARM_POOL_SIZE: String(POOL_SIZE) },
   });
   let warm: number[];
+  const newSession: number[] = [];
   let withPool: FirstCalls;
   try {
     // The first workspace finds the pool empty and starts it; its container is the warm one.
     const client = await pooled.connect(pooled.tokens.alice, { workspace: "warm" });
     await ran(client, "x = 0");
     warm = await sample(WARM_RUNS, () => ran(client, "x += 1"), 3);
+    // What a new session costs by itself: its first call, on the already warm workspace.
+    for (let i = 0; i < FIRST_CALLS; i++) {
+      const session = await pooled.connect(pooled.tokens.alice, { workspace: "warm" });
+      newSession.push(...(await sample(1, () => ran(session, "x += 1"), 0)));
+      await session.close();
+    }
     // Each new workspace arrives when a pre-started container is ready (the pool is full:
     // the warm workspace's container, one per earlier workspace, and POOL_SIZE idle ones).
     withPool = await firstCalls(pooled, "pooled", (i) =>
@@ -114,6 +121,11 @@ export const warmStartsBench: BenchModule = async () => {
   const ratio = (s: number[]) => `${(p50(s) / p50(warm)).toFixed(2)}× a warm call`;
   return [
     { name: `execute_code python, warm (n=${WARM_RUNS})`, value: cell(warm) },
+    {
+      name: `new session on the warm workspace, first call (n=${FIRST_CALLS})`,
+      value: cell(newSession),
+      note: `${ratio(newSession)}: a session's own first-call cost, no container start`,
+    },
     {
       name: `new workspace, first call, no pool (n=${FIRST_CALLS})`,
       value: cell(without.firstCall),
