@@ -15,6 +15,14 @@
  * stopped) and starts new ones up to `size`. Pooled containers cost what running
  * containers cost; `size` 0 stops the alarm and lets the idle ones go.
  *
+ * Why not the SDK's `WarmPool` (`@cloudflare/sandbox/bridge`): it maps a caller's id to a
+ * pooled container only while that container runs and assigns another one after a sleep,
+ * so a workspace would move to a new Sandbox Durable Object (losing its code-context
+ * registry and its saves' key) at every wake-up; it also keeps that mapping in its own
+ * storage rather than the workspace's, looks the namespace up by the binding name
+ * "Sandbox", and starts containers without our SDK options (rpc transport, sleepAfter).
+ * Here the workspace keeps the id it got for good, and the pool is a list of ids.
+ *
  * Storage (KV API): "ready" — ids started and waiting; "starting" — ids being started
  * (after an eviction they are checked and kept like ready ones); "settings".
  */
