@@ -25,7 +25,7 @@ import { serveTaskEvents } from "./task-events.ts";
 
 // The container class and the proxy its outbound traffic is routed through.
 export { ContainerProxy } from "../sandbox/cloudflare/sandbox-do.ts";
-export { SandboxPool } from "../sandbox/cloudflare/warm-pool.ts";
+export { SandboxPool } from "../workspace/warm-pool.ts";
 export { Workspace } from "../workspace/workspace-do.ts";
 export { McpSession } from "./session-agent.ts";
 export { Sandbox };

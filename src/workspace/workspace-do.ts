@@ -19,11 +19,12 @@
 import { DurableObject } from "cloudflare:workers";
 import { WorkspaceCodemode } from "../codemode/python/workspace-side.ts";
 import { configFrom } from "../config/config.ts";
-import { createSandboxBackend, warmSandboxClaim } from "../sandbox/factory.ts";
+import { createSandboxBackend } from "../sandbox/factory.ts";
 import { TaskService } from "../tasks/service.ts";
 import { IdempotencyStore } from "./idempotency.ts";
 import { WorkspaceRecord, type WorkspaceRow } from "./record.ts";
 import { type Area, dispatch, type RpcResult, type WorkspaceAreas } from "./rpc.ts";
+import { claimWarmSandbox } from "./warm-pool.ts";
 
 export class Workspace extends DurableObject<Env> {
   #tasks: TaskService | undefined;
@@ -37,7 +38,7 @@ export class Workspace extends DurableObject<Env> {
       ctx.storage.sql,
       () => this.idleTtlMs,
       (expiresAt) => ctx.storage.setAlarm(expiresAt),
-      () => warmSandboxClaim(env, configFrom(env))(),
+      () => claimWarmSandbox(env, configFrom(env)),
     );
     this.#idempotency = new IdempotencyStore(ctx.storage.sql);
     this.migrate();

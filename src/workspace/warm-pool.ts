@@ -1,19 +1,21 @@
 /**
  * The warm pool: a Durable Object (bound as `SANDBOX_POOL`, one instance named "pool")
- * that keeps up to `size` Sandbox containers started and idle, so a new workspace's first
- * call finds its container running instead of paying a cold start.
+ * that keeps SANDBOX_WARM_POOL_SIZE Sandbox containers started and idle on the Cloudflare
+ * backend, so a new workspace's first call finds its container running instead of paying
+ * a cold start.
  *
- * A pooled sandbox has a random id (`p` + 32 hex chars) that no workspace has used. `claim`
- * removes one from the pool durably before returning it, and the workspace stores it as
- * its own sandbox id (the workspace row, src/workspace/record.ts): the pool never hands an
- * id out twice and never takes one back, so a container that served one workspace can
+ * A pooled sandbox has a random id (`p` + 32 hex chars) that no workspace has used.
+ * `claim` removes one from the pool durably before returning it, and the workspace stores
+ * it as its own sandbox id for good (the workspace row, record.ts): the pool never hands
+ * an id out twice and never takes one back, so a container that served one workspace can
  * never reach another, of the same principal or not. An empty pool answers null and the
  * workspace uses its derived id (a cold start, as with no pool).
  *
  * The alarm refills the pool in the background and keeps the idle containers awake: each
  * round runs `true` in every pooled container (which also restarts one the platform
- * stopped) and starts new ones up to `size`. Pooled containers cost what running
- * containers cost; `size` 0 stops the alarm and lets the idle ones go.
+ * stopped) and starts new ones, each with its Python context, up to the size. It reads
+ * the size from the configuration every round, so a deploy with size 0 lets the idle
+ * containers go (they sleep after SANDBOX_SLEEP_AFTER_SECONDS) and stops the alarm.
  *
  * Why not the SDK's `WarmPool` (`@cloudflare/sandbox/bridge`): it maps a caller's id to a
  * pooled container only while that container runs and assigns another one after a sleep,
@@ -21,30 +23,22 @@
  * registry and its saves' key) at every wake-up; it also keeps that mapping in its own
  * storage rather than the workspace's, looks the namespace up by the binding name
  * "Sandbox", and starts containers without our SDK options (rpc transport, sleepAfter).
- * Here the workspace keeps the id it got for good, and the pool is a list of ids.
+ * Here the workspace keeps the id it got, and the pool is a list of ids.
  *
  * Storage (KV API): "ready" — ids started and waiting; "starting" — ids being started
- * (after an eviction they are checked and kept like ready ones); "settings".
+ * (after an eviction they are checked like ready ones; none was ever handed out).
  */
 import { DurableObject } from "cloudflare:workers";
-import { CloudflareSandboxBackend } from "./backend.ts";
-import type { Sandbox } from "./sandbox-do.ts";
-
-export interface WarmPoolSettings {
-  /** Idle containers to keep; 0 = no pool. */
-  size: number;
-  /** The workspaces' idle timeout, so the pool renews its containers well within it. */
-  sleepAfterSeconds: number;
-}
-
-export interface WarmPoolEnv {
-  SANDBOX: DurableObjectNamespace<Sandbox>;
-}
+import { type Config, configFrom } from "../config/config.ts";
+import type { SandboxBackend } from "../sandbox/backend.ts";
+import { createSandboxBackend, warmPoolSize } from "../sandbox/factory.ts";
 
 export const WARM_POOL_NAME = "pool";
 const START_TIMEOUT_MS = 120_000;
 /** Containers started at once when filling (a burst of cold starts is throttled upstream). */
 const BATCH = 4;
+/** How long a new workspace waits for the pool before it starts its own container. */
+const CLAIM_TIMEOUT_MS = 5_000;
 
 /** How often the pool looks at its containers: well within the idle timeout. */
 export function renewEveryMs(sleepAfterSeconds: number): number {
@@ -56,10 +50,30 @@ export function pooledSandboxId(): string {
   return `p${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-export class SandboxPool extends DurableObject<WarmPoolEnv> {
+/**
+ * What a new workspace calls for its sandbox id: a pre-started container's, or null (no
+ * pool, an empty one, or one that does not answer in time); then the workspace derives
+ * its own and its first call starts it. The pool never fails a workspace.
+ */
+export async function claimWarmSandbox(env: Env, config: Config): Promise<string | null> {
+  if (warmPoolSize(config) === 0) return null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), CLAIM_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([env.SANDBOX_POOL.getByName(WARM_POOL_NAME).claim(), late]);
+  } catch (error) {
+    console.warn("warm pool: claim failed; the workspace starts its own container", error);
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class SandboxPool extends DurableObject<Env> {
   /** One idle container's sandbox id, or null when none is ready. Starts a refill. */
-  async claim(settings: WarmPoolSettings): Promise<string | null> {
-    await this.#configure(settings);
+  async claim(): Promise<string | null> {
     const ready = await this.#list("ready");
     const id = ready.shift() ?? null;
     // Durably out of the pool before anyone sees it.
@@ -69,25 +83,24 @@ export class SandboxPool extends DurableObject<WarmPoolEnv> {
   }
 
   override async alarm(): Promise<void> {
-    const settings = await this.ctx.storage.get<WarmPoolSettings>("settings");
-    if (!settings) return;
-    const backend = new CloudflareSandboxBackend(this.env.SANDBOX, {
-      sleepAfter: settings.sleepAfterSeconds,
-    });
-    // Renew the idle ones; ids an evicted instance left "starting" were never handed out
-    // and are checked the same way.
+    const config = configFrom(this.env);
+    const size = warmPoolSize(config);
+    if (size === 0) {
+      // Off: forget the idle containers; each sleeps once its idle timeout passes.
+      await this.ctx.storage.put({ ready: [], starting: [] });
+      return;
+    }
+    const backend = createSandboxBackend(this.env, config);
     const orphans = await this.#list("starting");
     const checked = [...(await this.#list("ready")), ...orphans];
     const aliveAt = await Promise.all(checked.map((id) => this.#warm(backend, id)));
     const alive = new Set(checked.filter((_, i) => aliveAt[i]));
-    // Claims may have taken ready ids meanwhile: keep only those still listed. Beyond
-    // `size` (it was lowered), ids are dropped and their containers sleep when idle.
-    const ready = [...(await this.#list("ready")), ...orphans]
-      .filter((id) => alive.has(id))
-      .slice(0, settings.size);
+    // Claims may have taken ready ids meanwhile: keep only those still listed. Beyond the
+    // size (it was lowered), ids are dropped and their containers sleep when idle.
+    const ready = [...(await this.#list("ready")), ...orphans].filter((id) => alive.has(id)).slice(0, size);
     await this.ctx.storage.put({ ready, starting: [] });
-    while (ready.length < settings.size) {
-      const batch = Array.from({ length: Math.min(BATCH, settings.size - ready.length) }, pooledSandboxId);
+    while (ready.length < size) {
+      const batch = Array.from({ length: Math.min(BATCH, size - ready.length) }, pooledSandboxId);
       await this.ctx.storage.put("starting", batch);
       const started = await Promise.all(batch.map((id) => this.#start(backend, id)));
       const now = (await this.#list("ready")).concat(batch.filter((_, i) => started[i]));
@@ -95,10 +108,10 @@ export class SandboxPool extends DurableObject<WarmPoolEnv> {
       ready.splice(0, ready.length, ...now);
       if (!started.some(Boolean)) break; // no container starts now; the next round retries
     }
-    if (settings.size === 0) return;
     // A claim while this ran asked for an alarm now; this one would replace it.
-    const short = (await this.#list("ready")).length < settings.size && ready.length > 0;
-    await this.ctx.storage.setAlarm(Date.now() + (short ? 0 : renewEveryMs(settings.sleepAfterSeconds)));
+    const short = (await this.#list("ready")).length < size && ready.length > 0;
+    const next = short ? 0 : renewEveryMs(config.SANDBOX_SLEEP_AFTER_SECONDS);
+    await this.ctx.storage.setAlarm(Date.now() + next);
   }
 
   /**
@@ -106,7 +119,7 @@ export class SandboxPool extends DurableObject<WarmPoolEnv> {
    * sandbox's Durable Object as any first run would, having run nothing but `pass`), so a
    * workspace's first Python call runs at once. False when it cannot.
    */
-  async #start(backend: CloudflareSandboxBackend, id: string): Promise<boolean> {
+  async #start(backend: SandboxBackend, id: string): Promise<boolean> {
     if (!(await this.#warm(backend, id))) return false;
     try {
       const out = await backend.runCode({ id }, "pass", "python", {
@@ -121,20 +134,13 @@ export class SandboxPool extends DurableObject<WarmPoolEnv> {
   }
 
   /** Starts the container of `id` (or renews its idle timer); false when it cannot. */
-  async #warm(backend: CloudflareSandboxBackend, id: string): Promise<boolean> {
+  async #warm(backend: SandboxBackend, id: string): Promise<boolean> {
     try {
       const out = await backend.exec({ id }, "true", { timeoutMs: START_TIMEOUT_MS, outputLimitBytes: 1024 });
       return out.exitCode === 0;
     } catch (error) {
       console.warn(`warm pool: sandbox ${id} did not start`, error);
       return false;
-    }
-  }
-
-  async #configure(settings: WarmPoolSettings): Promise<void> {
-    const current = await this.ctx.storage.get<WarmPoolSettings>("settings");
-    if (current?.size !== settings.size || current.sleepAfterSeconds !== settings.sleepAfterSeconds) {
-      await this.ctx.storage.put("settings", settings);
     }
   }
 
