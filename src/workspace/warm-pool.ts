@@ -78,7 +78,7 @@ export class SandboxPool extends DurableObject<Env> {
     const id = ready.shift() ?? null;
     // Durably out of the pool before anyone sees it.
     if (id !== null) await this.ctx.storage.put("ready", ready);
-    await this.ctx.storage.setAlarm(Date.now());
+    if (warmPoolSize(configFrom(this.env)) > 0) await this.ctx.storage.setAlarm(Date.now());
     return id;
   }
 
