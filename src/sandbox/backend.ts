@@ -118,4 +118,11 @@ export interface SandboxBackend {
 
   /** Wipes files, contexts and processes of the workspace. */
   reset(ws: WorkspaceRef): Promise<void>;
+
+  /**
+   * The workspace's last session went away: free what it holds between calls (idle
+   * interpreter contexts, a warm shell). Files and running tasks stay; a context busy
+   * with a run is left to the idle reaper. Absent: the backend frees them on its own.
+   */
+  release?(ws: WorkspaceRef): Promise<void>;
 }

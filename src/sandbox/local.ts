@@ -9,6 +9,7 @@ import {
   GetProcessResponse,
   HostError,
   ListResponse,
+  LiveSandboxesResponse,
   ProcessLogsResponse,
   type RunCodeRequest,
   type StartProcessRequest,
@@ -154,6 +155,17 @@ export class LocalSandboxBackend implements SandboxBackend {
   async reset(ws: WorkspaceRef): Promise<void> {
     const res = await this.#request(ws, "POST", "reset", {});
     await res.body?.cancel();
+  }
+
+  async release(ws: WorkspaceRef): Promise<void> {
+    const res = await this.#request(ws, "POST", "release", {});
+    await res.body?.cancel();
+  }
+
+  /** The workspace's long-lived sandboxes on the host (for tests and diagnostics). */
+  async liveSandboxes(ws: WorkspaceRef): Promise<LiveSandboxesResponse> {
+    const res = await this.#request(ws, "GET", "sandboxes", {});
+    return this.#json(res, LiveSandboxesResponse);
   }
 
   async #request(

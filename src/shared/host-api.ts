@@ -17,6 +17,8 @@
  * - `GET  /v1/workspaces/:ws/processes/:id/logs?stdoutOffset=&stderrOffset=&limit=` → `ProcessLogsResponse`
  * - `POST /v1/workspaces/:ws/processes/:id/kill` → 204
  * - `POST /v1/workspaces/:ws/reset` → 204
+ * - `POST /v1/workspaces/:ws/release` → 204 (stops idle contexts and the warm shell; files and tasks stay)
+ * - `GET  /v1/workspaces/:ws/sandboxes` → `LiveSandboxesResponse`
  */
 import { z } from "zod";
 import { ErrorCode } from "../errors/codes.ts";
@@ -114,6 +116,15 @@ export const HealthResponse = z.object({
   }),
 });
 export type HealthResponse = z.infer<typeof HealthResponse>;
+
+/** What a workspace holds on the host between calls (its long-lived sandboxes). */
+export const LiveSandboxesResponse = z.object({
+  /** Languages with a live interpreter context. */
+  contexts: z.array(z.string()),
+  /** A warm bash runner is up. */
+  warmShell: z.boolean(),
+});
+export type LiveSandboxesResponse = z.infer<typeof LiveSandboxesResponse>;
 
 const errorCodes = Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]];
 

@@ -30,6 +30,7 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
   private readonly mcpTasks = new WorkspaceTaskStore();
   server = createMcpServer({ taskStore: this.mcpTasks });
   private relay: TaskEventRelay | undefined;
+  private workspace: WorkspaceClient | undefined;
   private lastTouch = 0;
 
   /**
@@ -55,7 +56,8 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
       await this.ctx.storage.put("workspaceName", name);
     }
     const ws = workspaceClient(this.env.WORKSPACE.getByName(workspaceKey(props.principal, name)));
-    const meta = await ws.workspace.attach(props.principal, name, props.workspace !== null);
+    this.workspace = ws;
+    const meta = await ws.workspace.attach(props.principal, name, props.workspace !== null, this.sessionKey);
 
     const taskApi = ws.tasks;
     this.relay = new TaskEventRelay(
@@ -116,6 +118,24 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
     }
     // Idempotent: init() runs on every wake-up and must not stack expiry rows.
     await this.schedule(ttlSeconds, "expireIfIdle", { ttlSeconds }, { idempotent: true });
+  }
+
+  /** How this session is counted among its workspace's sessions. */
+  private get sessionKey(): string {
+    return this.ctx.id.toString();
+  }
+
+  /**
+   * The session ends (DELETE from its client, or idle expiry): it leaves its workspace
+   * first, so a workspace no session uses any more frees its idle sandboxes.
+   */
+  override async destroy(): Promise<void> {
+    try {
+      await this.workspace?.workspace.detach(this.sessionKey);
+    } catch (error) {
+      console.warn("session: leaving the workspace failed; its sandboxes idle out instead", error);
+    }
+    await super.destroy();
   }
 
   /** Scheduled callback: destroys the session once it has been idle for the TTL. */

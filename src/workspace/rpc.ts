@@ -3,7 +3,7 @@
  *
  * What the object offers is three areas, each a list of method names of the class that
  * implements it (declared once, here):
- *   workspace  WorkspaceRecord   — attach, touch, info
+ *   workspace  WorkspaceRecord   — attach, detach, touch, info
  *   tasks      TaskService       — the task verbs
  *   codemode   WorkspaceCodemode — code-mode runs of sandboxed programs and the call log
  *   idempotency IdempotencyStore — outputs of calls made with an idempotency key
@@ -39,6 +39,7 @@ export const TASK_VERBS = [
 
 export const WORKSPACE_VERBS = [
   "attach",
+  "detach",
   "touch",
   "info",
 ] as const satisfies readonly (keyof WorkspaceRecord)[];

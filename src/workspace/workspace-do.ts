@@ -39,6 +39,7 @@ export class Workspace extends DurableObject<Env> {
       () => this.idleTtlMs,
       (expiresAt) => ctx.storage.setAlarm(expiresAt),
       () => claimWarmSandbox(env, configFrom(env)),
+      (id) => this.releaseSandbox(id),
     );
     this.#idempotency = new IdempotencyStore(ctx.storage.sql);
     this.migrate();
@@ -108,6 +109,18 @@ export class Workspace extends DurableObject<Env> {
       return;
     }
     if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  /**
+   * The last session left: the sandbox frees its idle contexts now rather than at its
+   * own idle timeout. Best effort: a failure leaves that to the idle reaper.
+   */
+  private async releaseSandbox(id: string): Promise<void> {
+    try {
+      await createSandboxBackend(this.env, configFrom(this.env)).release?.({ id });
+    } catch (error) {
+      console.warn("workspace: releasing the sandbox's idle contexts failed", error);
+    }
   }
 
   /** Deletes an idle unnamed workspace: its sandbox first, then its storage. */

@@ -103,6 +103,22 @@ describe("idle sandboxes are reclaimed", () => {
     expect(still.contextReset).toBeFalsy();
   });
 
+  it("a release (last session gone) stops idle contexts at once but never a run in progress", async () => {
+    const ws = t.newWorkspace();
+    await t.backend.runCode(ws, "x = 1", "python", RUN);
+    const running = t.backend.runCode(ws, "import time\ntime.sleep(2)\nx + 1", "python", RUN);
+    await new Promise((r) => setTimeout(r, 500));
+    await t.backend.release(ws);
+    const r = await running;
+    expect(r.result).toBe("2");
+    expect(await t.backend.liveSandboxes(ws)).toEqual({ contexts: ["python"], warmShell: false });
+    await t.backend.release(ws);
+    expect(await t.backend.liveSandboxes(ws)).toEqual({ contexts: [], warmShell: false });
+    const next = await t.backend.runCode(ws, "'x' in globals()", "python", RUN);
+    expect(next.result).toBe("False");
+    expect(next.contextReset).toBe(true);
+  });
+
   it("a warm bash runner whose session went away is stopped too, and the next run works", async () => {
     const ws = t.newWorkspace();
     const first = await t.backend.exec(ws, "echo warm", RUN);

@@ -179,6 +179,32 @@ export class Contexts {
     );
   }
 
+  /**
+   * Stops the idle contexts of workspace `ws` (its last session went away); a context
+   * that is running code keeps it and is left to the idle reaper. The next run reports
+   * `contextReset: true`.
+   */
+  async release(ws: string): Promise<void> {
+    const jobs: Promise<void>[] = [];
+    for (const [key, slot] of this.#slots) {
+      const ctx = slot.ctx;
+      if (!key.startsWith(`${ws}\0`) || !ctx || slot.busy) continue;
+      slot.ctx = null;
+      slot.lost = true;
+      jobs.push(ctx.dispose().then(() => ctx.removeFiles()));
+    }
+    await Promise.all(jobs);
+  }
+
+  /** Languages of workspace `ws` with a live context. */
+  live(ws: string): string[] {
+    const languages: string[] = [];
+    for (const [key, slot] of this.#slots) {
+      if (key.startsWith(`${ws}\0`) && slot.ctx?.alive) languages.push(key.slice(ws.length + 1));
+    }
+    return languages.sort();
+  }
+
   /** Kills the contexts of one workspace (or all, without `ws`). */
   async dispose(ws?: string): Promise<void> {
     if (ws === undefined) clearInterval(this.#reaper);

@@ -20,6 +20,10 @@ export interface WarmShells {
   tryRun(wsDir: string, cwd: string, req: ExecRequest, runId: string): Promise<ExecOutcome | null>;
   /** Stops a workspace's runner (its whole tree). */
   dispose(wsDir: string): Promise<void>;
+  /** Stops a workspace's runner unless it is running a command. */
+  release(wsDir: string): Promise<void>;
+  /** The workspace has a live runner. */
+  live(wsDir: string): boolean;
 }
 
 export interface ExecDeps {

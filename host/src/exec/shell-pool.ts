@@ -106,6 +106,17 @@ export class ShellPool {
     }
   }
 
+  /** Stops the runner of workspace `wsDir` unless it is running a command. */
+  async release(wsDir: string): Promise<void> {
+    const runner = this.#runners.get(wsDir);
+    if (runner && !runner.busy) await this.#drop(runner);
+  }
+
+  /** The workspace has a live runner. */
+  live(wsDir: string): boolean {
+    return this.#runners.get(wsDir)?.ctx?.alive === true;
+  }
+
   /** Stops the runner of one workspace (or all, without `wsDir`). */
   async dispose(wsDir?: string): Promise<void> {
     if (wsDir === undefined) clearInterval(this.#reaper);

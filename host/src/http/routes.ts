@@ -6,6 +6,7 @@ import {
   type GetProcessResponse,
   type HealthResponse,
   type ListResponse,
+  type LiveSandboxesResponse,
   PathRequest,
   ProcessId,
   ProcessLogsQuery,
@@ -122,6 +123,18 @@ export async function route(
         const body = await readJson(req, StartProcessRequest, JSON_LIMIT);
         const dir = await s.workspaces.ensure(ws);
         return sendJson(res, 200, await s.processes.start(ws, dir, body));
+      }
+      case "POST release": {
+        const dir = s.workspaces.dir(ws);
+        await Promise.all([s.contexts.release(ws), s.exec.shells?.release(dir)]);
+        return sendEmpty(res);
+      }
+      case "GET sandboxes": {
+        const body: LiveSandboxesResponse = {
+          contexts: s.contexts.live(ws),
+          warmShell: s.exec.shells?.live(s.workspaces.dir(ws)) ?? false,
+        };
+        return sendJson(res, 200, body);
       }
       case "POST reset": {
         const dir = await s.workspaces.ensure(ws);
