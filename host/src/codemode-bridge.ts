@@ -11,12 +11,16 @@
  * host-only directory (mode 0700, next to the workspaces), its mode is set there, and
  * it is then hard-linked into the workspace — `link()` never follows a symlink a
  * sandboxed process might have planted, and the unpredictable name cannot be pre-empted.
+ * Where sandboxes see workspaces through the view's overlay (isolation/view.ts), both
+ * steps go through that overlay too: a socket bound on the plain directory would be
+ * another inode than the one a sandbox connects to.
  */
 import { randomBytes } from "node:crypto";
 import { chmod, link, lstat, mkdir, rm, stat, unlink } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { dirname, join } from "node:path";
 import type { CodemodeChannel } from "../../src/sandbox/backend.ts";
+import type { SandboxView } from "./isolation/view.ts";
 
 /** Largest call body relayed (the Worker enforces its own limit too). */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -100,14 +104,25 @@ export async function withCodemodeBridge<T>(
   workspaceDir: string,
   channel: CodemodeChannel | undefined,
   work: () => Promise<T>,
+  view: SandboxView | null = null,
 ): Promise<T> {
   if (!channel) return work();
-  const privateDir = join(dirname(workspaceDir), ".codemode-bridge");
-  await mkdir(privateDir, { recursive: true, mode: 0o700 });
-  await chmod(privateDir, 0o700);
   // A fresh private name per attempt: a stale socket from a crashed run cannot block it.
-  const privatePath = join(privateDir, `${randomBytes(8).toString("hex")}.sock`);
-  const sandboxPath = join(workspaceDir, `.codemode-${channel.runId}.sock`);
+  const name = `${randomBytes(8).toString("hex")}.sock`;
+  let privatePath: string;
+  if (view) {
+    // the overlay's root: the host's alone (sandboxes get one workspace below it)
+    privatePath = join(view.hostRoot, `.codemode-bridge-${name}`);
+  } else {
+    const privateDir = join(dirname(workspaceDir), ".codemode-bridge");
+    await mkdir(privateDir, { recursive: true, mode: 0o700 });
+    await chmod(privateDir, 0o700);
+    privatePath = join(privateDir, name);
+  }
+  const sandboxPath = join(
+    view ? view.hostPath(workspaceDir) : workspaceDir,
+    `.codemode-${channel.runId}.sock`,
+  );
   const server = createServer(relay(channel.callbackUrl));
   await listen(server, privatePath);
   let ino = -1;

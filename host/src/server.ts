@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { AppError } from "../../src/errors/app-error.ts";
 import type { HostConfig } from "./config.ts";
 import { Contexts } from "./contexts/contexts.ts";
@@ -20,6 +20,7 @@ import { bearerChecker } from "./http/auth.ts";
 import { sendError, sendJson } from "./http/io.ts";
 import { type HostServices, route } from "./http/routes.ts";
 import { setupIsolation } from "./isolation/setup.ts";
+import { migrateWorkspaces, WORKSPACES_DIR } from "./isolation/view.ts";
 import { Processes } from "./processes/processes.ts";
 import { WorkspaceFiles } from "./workspace/files.ts";
 import { DiskQuota } from "./workspace/quota.ts";
@@ -44,16 +45,18 @@ export interface SandboxHostOptions extends HostConfig {
 /** Starts the host (after an isolation self-test). Throws when isolation is unavailable. */
 export async function createSandboxHost(options: SandboxHostOptions): Promise<SandboxHost> {
   const log = options.log ?? ((m: string) => console.error(`[sandbox-host] ${m}`));
-  await mkdir(options.root, { recursive: true, mode: 0o700 });
-  // Internal state sits next to the workspaces; ids cannot start with "." so no clash.
-  const stateDir = join(options.root, `.host-${process.pid}`);
-  await removeStaleState(options.root);
+  const root = resolve(options.root);
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  // Internal state sits next to the workspaces' directory.
+  const stateDir = join(root, `.host-${process.pid}`);
+  await removeStaleState(root);
+  await migrateWorkspaces(root);
   await rm(stateDir, { recursive: true, force: true });
   const captureDir = join(stateDir, "capture");
   const logDir = join(stateDir, "processes");
   await mkdir(captureDir, { recursive: true, mode: 0o700 });
   await mkdir(logDir, { recursive: true, mode: 0o700 });
-  const markerDir = join(options.root, ".contexts");
+  const markerDir = join(root, ".contexts");
   await mkdir(markerDir, { recursive: true, mode: 0o700 });
 
   const limits = {
@@ -69,6 +72,7 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
     sandboxUid: options.sandboxUid,
     limits,
     totalMemoryBytes: options.totalMemoryBytes,
+    root,
     stateDir,
   });
   const { sandboxer } = isolation;
@@ -81,9 +85,14 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
     idleMs: FILE_SERVER_IDLE_MS,
   });
   const files = new WorkspaceFiles(helper);
-  const quota = new DiskQuota(files, options.root, options.diskQuotaBytes);
-  const workspaces = new Workspaces(options.root, sandboxer.owner, await workspaceKey(options.root), (dir) =>
-    quota.created(dir),
+  const quota = new DiskQuota(files, root, options.diskQuotaBytes);
+  const view = isolation.view;
+  const workspaces = new Workspaces(
+    join(root, WORKSPACES_DIR),
+    sandboxer.owner,
+    await workspaceKey(root),
+    (dir) => quota.created(dir),
+    (dir) => (view ? view.hostPath(dir) : dir),
   );
   // Only where each sandbox has its own PID namespace (the runner kills what a run
   // leaves) and its own process limit (a cgroup: RLIMIT_NPROC is per uid and is sized
@@ -173,6 +182,7 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
           helper.dispose(),
         ]);
         await isolation.cgroups?.close();
+        view?.close();
         await rm(stateDir, { recursive: true, force: true });
       })();
       return closing;

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type HostConfig, loadConfig } from "../../host/src/config.ts";
+import { WORKSPACES_DIR } from "../../host/src/isolation/view.ts";
 import { createSandboxHost, type SandboxHost } from "../../host/src/server.ts";
 import { workspaceDirName } from "../../host/src/workspace/workspaces.ts";
 import type { WorkspaceRef } from "../../src/sandbox/backend.ts";
@@ -46,7 +47,7 @@ export async function startTestHost(overrides: Partial<HostConfig> = {}): Promis
     newWorkspace: () => ({ id: `t-${prefix}-${++counter}` }),
     async hostDir(ws) {
       const key = (await readFile(join(root, ".workspace-key"), "utf8")).trim();
-      return join(root, workspaceDirName(key, ws.id));
+      return join(root, WORKSPACES_DIR, workspaceDirName(key, ws.id));
     },
     async close(options = {}) {
       await host.close();

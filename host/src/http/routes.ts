@@ -82,7 +82,7 @@ export async function route(
         const body = await readJson(req, RunCodeRequest, JSON_LIMIT);
         const dir = await s.workspaces.ensure(ws);
         const run = () => s.contexts.run(ws, dir, body);
-        return sendJson(res, 200, await withCodemodeBridge(dir, body.codemode, run));
+        return sendJson(res, 200, await withCodemodeBridge(dir, body.codemode, run, s.sandboxer.view));
       }
       case "GET files": {
         const dir = await s.workspaces.ensure(ws);

@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { baseSandboxEnv, bwrapArgs, SANDBOX_PATHS } from "./bwrap-args.ts";
 import type { CgroupManager, SandboxCgroup } from "./cgroups.ts";
 import { countProcessesOf } from "./proc.ts";
+import type { SandboxView } from "./view.ts";
 
 export type IsolationMode = "bubblewrap" | "none";
 
@@ -40,6 +41,8 @@ export interface SandboxerOptions {
   sandboxUid: number;
   /** Compiled seccomp program (`seccomp.ts`) bubblewrap loads; null on other CPUs. */
   seccompFile: string | null;
+  /** The namespace sandboxes start from, hiding host paths (`view.ts`); null: plain binds. */
+  view?: SandboxView | null;
 }
 
 export interface SpawnRequest {
@@ -71,6 +74,8 @@ export interface InsidePaths {
 }
 
 const driversDir = fileURLToPath(new URL("../drivers/", import.meta.url));
+/** The host directory of the in-sandbox drivers. */
+export const DRIVERS_DIR = driversDir;
 const JOIN_CGROUPS =
   'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
 const HOST_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -100,6 +105,11 @@ export class Sandboxer {
     this.#prlimit = existsSync("/usr/bin/prlimit") ? "/usr/bin/prlimit" : "prlimit";
   }
 
+  /** The namespace sandboxes start from, when host paths are hidden. */
+  get view(): SandboxView | null {
+    return this.#opts.view ?? null;
+  }
+
   /** Paths of the workspace, node and the drivers as the sandboxed process sees them. */
   paths(workspaceDir: string): InsidePaths {
     if (this.mode === "bubblewrap") return { ...SANDBOX_PATHS };
@@ -122,21 +132,31 @@ export class Sandboxer {
     const argsFd = infoFd + 1;
     const seccompFd = this.#opts.seccompFile ? infoFd + 2 : null;
     const argv: string[] = [];
+    const view = this.#opts.view ?? null;
+    if (view) {
+      await view.ensure();
+      argv.push(...view.enterArgs());
+    }
     if (cgroup)
       argv.push("/bin/sh", "-c", JOIN_CGROUPS, "sh", String(cgroup.procsFiles.length), ...cgroup.procsFiles);
     argv.push(...(await this.#rlimitArgs(req.cpuLimit, cgroup !== null)));
+    const files = view?.insideFiles ?? {
+      node: process.execPath,
+      drivers: driversDir,
+      etcDir: this.#opts.etcDir,
+    };
     const [bwrap, ...options] = bwrapArgs({
       bwrapPath: this.#opts.bwrapPath,
-      workspaceDir: req.workspaceDir,
+      workspaceDir: view ? view.source(req.workspaceDir) : req.workspaceDir,
       cwd,
       env,
       etcFiles: {
-        passwd: join(this.#opts.etcDir, "passwd"),
-        group: join(this.#opts.etcDir, "group"),
-        hosts: join(this.#opts.etcDir, "hosts"),
+        passwd: join(files.etcDir, "passwd"),
+        group: join(files.etcDir, "group"),
+        hosts: join(files.etcDir, "hosts"),
       },
-      nodePath: process.execPath,
-      driversDir,
+      nodePath: files.node,
+      driversDir: files.drivers,
       tmpfsBytes: Math.max(16 * 1024 * 1024, Math.floor(this.limits.memoryBytes / 2)),
       userNamespace: this.#isRoot ? null : { uid: 1000, gid: 1000 },
       infoFd,

@@ -5,10 +5,11 @@
  */
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { type CgroupManager, detectCgroups } from "./cgroups.ts";
-import { Sandboxer, type SandboxLimits } from "./sandboxer.ts";
+import { DRIVERS_DIR, Sandboxer, type SandboxLimits } from "./sandboxer.ts";
 import { seccompArch, seccompProgram } from "./seccomp.ts";
+import { SandboxView } from "./view.ts";
 
 export class IsolationUnavailableError extends Error {
   override readonly name = "IsolationUnavailableError";
@@ -17,6 +18,8 @@ export class IsolationUnavailableError extends Error {
 export interface IsolationSetup {
   sandboxer: Sandboxer;
   cgroups: CgroupManager | null;
+  /** The namespace that hides host paths from sandboxes; null where the host cannot mount. */
+  view: SandboxView | null;
   warnings: string[];
 }
 
@@ -28,6 +31,8 @@ export interface IsolationSetupOptions {
   limits: SandboxLimits;
   /** Memory budget of all sandboxes together (the cgroup parent's limit). */
   totalMemoryBytes: number;
+  /** The data root; workspaces live in its `workspaces/` directory. */
+  root: string;
   stateDir: string;
 }
 
@@ -101,11 +106,21 @@ export async function setupIsolation(options: IsolationSetupOptions): Promise<Is
     warnings.push(
       "!!! SANDBOX_HOST_UNSAFE: code runs WITHOUT isolation: full network, your files, your environment. Never use this with untrusted code. !!!",
     );
-    return { sandboxer: new Sandboxer({ ...base, mode: "none", cgroups: null }), cgroups: null, warnings };
+    return {
+      sandboxer: new Sandboxer({ ...base, mode: "none", cgroups: null }),
+      cgroups: null,
+      view: null,
+      warnings,
+    };
   }
   if (process.platform !== "linux" || !existsSync(options.bwrapPath)) {
     throw new IsolationUnavailableError(`bubblewrap not found at ${options.bwrapPath}. ${INSTALL_HINT}`);
   }
+  const view = isRoot ? await startView(options, etcDir, warnings) : null;
+  if (!isRoot) {
+    warnings.push("not running as root: sandboxes see host paths in /proc/self/mountinfo");
+  }
+  const withView = { ...base, view };
 
   const selfTestDir = join(options.stateDir, "self-test");
   const cgroups =
@@ -113,9 +128,9 @@ export async function setupIsolation(options: IsolationSetupOptions): Promise<Is
       ? await detectCgroups({ ...options.limits, totalMemoryBytes: options.totalMemoryBytes })
       : null;
   if (cgroups) {
-    const sandboxer = new Sandboxer({ ...base, mode: "bubblewrap", cgroups });
+    const sandboxer = new Sandboxer({ ...withView, mode: "bubblewrap", cgroups });
     const failure = await selfTest(sandboxer, selfTestDir);
-    if (failure === null) return { sandboxer, cgroups, warnings };
+    if (failure === null) return { sandboxer, cgroups, view, warnings };
     await cgroups.close();
     warnings.push(`cgroup limits unusable (${failure}); falling back to rlimits`);
   } else if (options.cgroups === "auto") {
@@ -123,10 +138,31 @@ export async function setupIsolation(options: IsolationSetupOptions): Promise<Is
       "no writable cgroup hierarchy: memory and process limits use rlimits (RLIMIT_DATA, RLIMIT_NPROC)",
     );
   }
-  const sandboxer = new Sandboxer({ ...base, mode: "bubblewrap", cgroups: null });
+  const sandboxer = new Sandboxer({ ...withView, mode: "bubblewrap", cgroups: null });
   const failure = await selfTest(sandboxer, selfTestDir);
   if (failure !== null) {
+    view?.close();
     throw new IsolationUnavailableError(`bubblewrap self-test failed (${failure}). ${INSTALL_HINT}`);
   }
-  return { sandboxer, cgroups: null, warnings };
+  return { sandboxer, cgroups: null, view, warnings };
+}
+
+/** The namespace that hides host paths; a host that cannot build it says so and goes on. */
+async function startView(
+  options: IsolationSetupOptions,
+  etcDir: string,
+  warnings: string[],
+): Promise<SandboxView | null> {
+  try {
+    return await SandboxView.start({
+      root: resolve(options.root),
+      stateDir: resolve(options.stateDir),
+      nodePath: process.execPath,
+      driversDir: DRIVERS_DIR,
+      etcDir,
+    });
+  } catch (error) {
+    warnings.push(`${(error as Error).message}; sandboxes see host paths in /proc/self/mountinfo`);
+    return null;
+  }
 }

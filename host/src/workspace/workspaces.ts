@@ -24,17 +24,21 @@ export class Workspaces {
   readonly #key: string;
 
   readonly #onCreated: (dir: string) => Promise<void>;
+  /** The path the host creates and owns a workspace directory through (the view's overlay). */
+  readonly #reach: (dir: string) => string;
 
   constructor(
     root: string,
     owner: { uid: number; gid: number } | null,
     key: string,
     onCreated: (dir: string) => Promise<void> = async () => undefined,
+    reach: (dir: string) => string = (dir) => dir,
   ) {
     this.root = root;
     this.#owner = owner;
     this.#key = key;
     this.#onCreated = onCreated;
+    this.#reach = reach;
   }
 
   /** Host directory of workspace `id` (validated, not created). */
@@ -50,8 +54,9 @@ export class Workspaces {
   /** Creates the workspace directory if needed and returns it. */
   async ensure(id: string): Promise<string> {
     const dir = this.dir(id);
+    const path = this.#reach(dir);
     // mkdir without `recursive` on a direct child of our own 0700 root: nothing to follow
-    const created = await mkdir(dir, { mode: 0o700 }).then(
+    const created = await mkdir(path, { mode: 0o700 }).then(
       () => true,
       (e: NodeJS.ErrnoException) => {
         if (e.code !== "EEXIST") throw e;
@@ -59,8 +64,8 @@ export class Workspaces {
       },
     );
     if (this.#owner) {
-      await chown(dir, this.#owner.uid, this.#owner.gid);
-      await chmod(dir, 0o755);
+      await chown(path, this.#owner.uid, this.#owner.gid);
+      await chmod(path, 0o755);
     }
     if (created) await this.#onCreated(dir);
     return dir;

@@ -49,6 +49,7 @@ describe("unsafe mode and missing bubblewrap", () => {
         sandboxUid: 65534,
         limits: { memoryBytes: 1 << 29, maxProcesses: 64, maxFileSizeBytes: 1 << 20, cpuSeconds: 10 },
         totalMemoryBytes: 1 << 31,
+        root: dir,
         stateDir: dir,
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(Error);
