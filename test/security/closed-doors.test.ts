@@ -6,6 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestHost, type TestHost } from "../helpers/local-host.ts";
 
@@ -99,10 +101,64 @@ results
     expect(r.stdout).not.toContain(process.execPath);
   });
 
+  it("finding 11: no host path shows inside (mountinfo, mounts, cgroup, environment, cwd)", async () => {
+    const ws = t.newWorkspace();
+    const checkout = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
+    const hostDir = await t.hostDir(ws);
+    const secrets = [t.root, checkout, hostDir, process.execPath];
+    const shell = await t.backend.exec(
+      ws,
+      [
+        "cat /proc/self/mountinfo /proc/self/mounts /proc/self/cgroup",
+        "for p in /proc/[0-9]*; do cat $p/mountinfo $p/cgroup $p/environ 2>/dev/null; readlink $p/cwd $p/root $p/exe 2>/dev/null; done",
+        "env; pwd -P; readlink -f /opt/codemode/bin/node /opt/codemode/drivers",
+      ].join("; "),
+      EXEC,
+    );
+    expect(shell.stdout).toContain(" /workspace ");
+    const py = await t.backend.runCode(
+      ws,
+      `
+import os, glob
+seen = [open(f).read() for f in ["/proc/self/mountinfo", "/proc/self/mounts", "/proc/self/cgroup"]]
+for p in glob.glob("/proc/[0-9]*"):
+    for f in ("mountinfo", "cgroup", "environ"):
+        try: seen.append(open(p + "/" + f, errors="replace").read())
+        except OSError: pass
+seen += [repr(dict(os.environ)), os.getcwd(), os.path.realpath("/workspace")]
+print("\\n".join(seen))
+`,
+      "python",
+      EXEC,
+    );
+    expect(py.stdout).toContain(" /workspace ");
+    const js = await t.backend.runCode(
+      ws,
+      "const fs = require('node:fs'); console.log([fs.readFileSync('/proc/self/mountinfo', 'utf8'), process.execPath, process.cwd(), JSON.stringify(process.env), fs.realpathSync(process.execPath)].join('\\n'))",
+      "javascript",
+      EXEC,
+    );
+    expect(js.stdout).toContain(" /workspace ");
+    const task = await t.backend.startProcess(ws, "cat /proc/self/mountinfo > seen.txt", {
+      timeoutMs: 20_000,
+    });
+    for (let i = 0; i < 100 && (await t.backend.getProcess(ws, task.id))?.state === "running"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const fromTask = new TextDecoder().decode(await t.backend.readFile(ws, "seen.txt"));
+    expect(fromTask).toContain(" /workspace ");
+    for (const text of [shell.stdout, py.stdout, js.stdout, fromTask]) {
+      for (const secret of secrets) expect(text).not.toContain(secret);
+      // /workspace is the top of a filesystem of its own, not a directory deep in the host's disk
+      const line = text.split("\n").find((l) => / \/workspace /.test(l) && /^\d+ \d+ /.test(l));
+      expect(line?.split(" ")[3]).toMatch(/^\/w-[0-9a-f]{40}$/);
+    }
+  });
+
   it("finding 1/11: workspace directory names cannot be derived from the workspace id", async () => {
     const ws = t.newWorkspace();
     await t.backend.writeFile(ws, "x.txt", new TextEncoder().encode("x"));
-    const names = await readdir(t.root);
+    const names = [...(await readdir(t.root)), ...(await readdir(join(t.root, "workspaces")))];
     const guesses = [ws.id, createHash("sha256").update(`sandbox:${ws.id}`).digest("hex")];
     for (const guess of guesses) expect(names.some((n) => n.includes(guess))).toBe(false);
   });
