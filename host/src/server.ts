@@ -52,10 +52,10 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
   await removeStaleState(root);
   await migrateWorkspaces(root);
   await rm(stateDir, { recursive: true, force: true });
-  const captureDir = join(stateDir, "capture");
-  const logDir = join(stateDir, "processes");
-  await mkdir(captureDir, { recursive: true, mode: 0o700 });
-  await mkdir(logDir, { recursive: true, mode: 0o700 });
+  const hostCaptureDir = join(stateDir, "capture");
+  const hostLogDir = join(stateDir, "processes");
+  await mkdir(hostCaptureDir, { recursive: true, mode: 0o700 });
+  await mkdir(hostLogDir, { recursive: true, mode: 0o700 });
   const markerDir = join(root, ".contexts");
   await mkdir(markerDir, { recursive: true, mode: 0o700 });
 
@@ -74,8 +74,15 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
     totalMemoryBytes: options.totalMemoryBytes,
     root,
     stateDir,
+    captureDir: hostCaptureDir,
+    logDir: hostLogDir,
   });
   const { sandboxer } = isolation;
+  const view = isolation.view;
+  // Files handed to sandboxes are opened through the view, so their /proc/self/fd names
+  // inside are the view's, not the data root's.
+  const captureDir = view?.hostDirs.capture ?? hostCaptureDir;
+  const logDir = view?.hostDirs.logs ?? hostLogDir;
   const helper = new SandboxHelper({
     sandboxer,
     pythonPath: options.pythonPath,
@@ -86,7 +93,6 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
   });
   const files = new WorkspaceFiles(helper);
   const quota = new DiskQuota(files, root, options.diskQuotaBytes);
-  const view = isolation.view;
   const workspaces = new Workspaces(
     join(root, WORKSPACES_DIR),
     sandboxer.owner,

@@ -101,7 +101,7 @@ results
     expect(r.stdout).not.toContain(process.execPath);
   });
 
-  it("finding 11: no host path shows inside (mountinfo, mounts, cgroup, environment, cwd)", async () => {
+  it("finding 11: no host path shows inside (mountinfo, mounts, cgroup, open files, environment, cwd)", async () => {
     const ws = t.newWorkspace();
     const checkout = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
     const hostDir = await t.hostDir(ws);
@@ -110,7 +110,7 @@ results
       ws,
       [
         "cat /proc/self/mountinfo /proc/self/mounts /proc/self/cgroup",
-        "for p in /proc/[0-9]*; do cat $p/mountinfo $p/cgroup $p/environ 2>/dev/null; readlink $p/cwd $p/root $p/exe 2>/dev/null; done",
+        "for p in /proc/[0-9]*; do cat $p/mountinfo $p/cgroup $p/environ 2>/dev/null; readlink $p/cwd $p/root $p/exe $p/fd/* 2>/dev/null; done",
         "env; pwd -P; readlink -f /opt/codemode/bin/node /opt/codemode/drivers",
       ].join("; "),
       EXEC,
@@ -124,6 +124,9 @@ seen = [open(f).read() for f in ["/proc/self/mountinfo", "/proc/self/mounts", "/
 for p in glob.glob("/proc/[0-9]*"):
     for f in ("mountinfo", "cgroup", "environ"):
         try: seen.append(open(p + "/" + f, errors="replace").read())
+        except OSError: pass
+    for fd in os.listdir(p + "/fd") if os.access(p + "/fd", os.R_OK) else []:
+        try: seen.append(os.readlink(p + "/fd/" + fd))
         except OSError: pass
 seen += [repr(dict(os.environ)), os.getcwd(), os.path.realpath("/workspace")]
 print("\\n".join(seen))

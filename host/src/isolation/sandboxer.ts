@@ -134,7 +134,7 @@ export class Sandboxer {
     const argv: string[] = [];
     const view = this.#opts.view ?? null;
     if (view) {
-      await view.ensure();
+      if (view.lost) throw new Error("the sandboxes' mount namespace is gone; restart the host");
       argv.push(...view.enterArgs());
     }
     if (cgroup)

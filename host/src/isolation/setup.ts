@@ -34,6 +34,9 @@ export interface IsolationSetupOptions {
   /** The data root; workspaces live in its `workspaces/` directory. */
   root: string;
   stateDir: string;
+  /** Host directories of capture files and task logs (reached through the view). */
+  captureDir: string;
+  logDir: string;
 }
 
 const INSTALL_HINT =
@@ -156,10 +159,11 @@ async function startView(
   try {
     return await SandboxView.start({
       root: resolve(options.root),
-      stateDir: resolve(options.stateDir),
       nodePath: process.execPath,
       driversDir: DRIVERS_DIR,
       etcDir,
+      captureDir: options.captureDir,
+      logDir: options.logDir,
     });
   } catch (error) {
     warnings.push(`${(error as Error).message}; sandboxes see host paths in /proc/self/mountinfo`);

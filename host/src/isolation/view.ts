@@ -1,28 +1,32 @@
 /**
  * What sandboxes see of the host, without host paths: a private mount namespace, held by
- * one small process, from which every sandbox is started (`nsenter`), so that
- * `/proc/self/mountinfo` inside names no host directory.
+ * one small process, from which every sandbox is started (`nsenter`), so that neither
+ * `/proc/self/mountinfo` nor `/proc/self/fd` inside names a host directory.
  *
  * A bind mount shows its source's path within its filesystem (e.g. the data root's
- * `/…/workspaces/w-…`); only a mount of a filesystem of its own hides that. In the
- * holder's namespace:
- *   <stateDir>/view            a tmpfs
- *     ws/                      ONE overlay of all workspaces (upper: <root>/workspaces),
- *                              mounted with paths relative to the data root, so its
- *                              options read `upperdir=workspaces`; sandboxes bind
- *                              `ws/<name>`, which mountinfo shows as `/<name>`
- *     node/node                the host's Node binary, through a read-only overlay whose
- *                              lower layers are named `.` and `/proc/self/fd/3`
- *     drivers/, etc/           copies (small files)
+ * `/…/workspaces/w-…`); only a mount of a filesystem of its own hides that. And an open
+ * file shows its path in the mount tree it was opened through. So in the holder's
+ * namespace a tmpfs covers a neutral directory (`/run`), and everything a sandbox gets
+ * comes from below it:
+ *   /run/ws/            ONE overlay of all workspaces (upper: <root>/workspaces), mounted
+ *                       with paths relative to the data root, so its options read
+ *                       `upperdir=workspaces`; sandboxes bind `ws/<name>`, which
+ *                       mountinfo shows as `/<name>`
+ *   /run/node/node      the host's Node binary, through a read-only overlay whose lower
+ *                       layers are named `.` and `/proc/self/fd/3`
+ *   /run/drivers, etc/  copies (small files)
+ *   /run/capture, processes/  binds of the host's capture and task-log directories: the
+ *                       host opens the files it hands to sandboxes through them
  * One overlay shared by every sandbox keeps the overlay's caches coherent (separate
  * overlays of one upper directory would each cache stale lookups). The host reaches the
- * same overlay through the holder's working directory (`/proc/<pid>/cwd` is `ws/`), so
- * a socket it binds there is the very inode a sandbox connects to (code mode).
+ * same overlay through the holder's working directory (`/proc/<pid>/cwd` is `ws/`), so a
+ * socket it binds there is the very inode a sandbox connects to (code mode).
  *
  * Needs root (mount namespaces, overlayfs); without it the host falls back to plain
  * binds of host paths, and says so at startup.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { chmod, mkdir, readdir, rename } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -30,46 +34,53 @@ import { basename, dirname, join } from "node:path";
 export const WORKSPACES_DIR = "workspaces";
 const LOWER_DIR = ".overlay-lower";
 const WORK_DIR = ".overlay-work";
+/** Where the view is mounted in the holder's namespace (covering it there only). */
+const MOUNT_POINT = "/run";
 
 export interface ViewOptions {
   /** The data root (`SANDBOX_HOST_ROOT`). */
   root: string;
-  /** This host's state directory (the view's mount point and the /etc files live there). */
-  stateDir: string;
   nodePath: string;
   driversDir: string;
   /** Directory holding the synthetic passwd, group and hosts. */
   etcDir: string;
+  /** Host directories whose files the host opens for sandboxes (capture files, task logs). */
+  captureDir: string;
+  logDir: string;
 }
 
+// Source directories are opened before the tmpfs covers the mount point, and used by
+// descriptor, so a data root below it stays reachable.
 const HOLDER = `set -e
-view=$1 root=$2 nodedir=$3 drivers=$4 etc=$5
-mount -t tmpfs -o mode=0755,size=16m codemode "$view"
-mkdir "$view/ws" "$view/node" "$view/empty" "$view/etc"
-cp -R "$drivers" "$view/drivers"
-cp "$etc/passwd" "$etc/group" "$etc/hosts" "$view/etc/"
-chmod -R a+rX "$view/drivers" "$view/etc"
-cd "$root"
-mount -t overlay codemode -o lowerdir=${LOWER_DIR},upperdir=${WORKSPACES_DIR},workdir=${WORK_DIR} "$view/ws"
-cd "$view/empty"
+n=$1
+exec 4<"$2" 5<"$3" 6<"$4" 7<"$5" 8<"$6" 9<"$7"
+mount -t tmpfs -o mode=0755,size=16m codemode "$n"
+mkdir "$n/ws" "$n/node" "$n/empty" "$n/etc" "$n/drivers" "$n/capture" "$n/processes"
+cp -R /proc/self/fd/6/. "$n/drivers/"
+cp /proc/self/fd/7/passwd /proc/self/fd/7/group /proc/self/fd/7/hosts "$n/etc/"
+chmod -R a+rX "$n/drivers" "$n/etc"
+mount --bind /proc/self/fd/8 "$n/capture"
+mount --bind /proc/self/fd/9 "$n/processes"
+cd /proc/self/fd/4
+mount -t overlay codemode -o lowerdir=${LOWER_DIR},upperdir=${WORKSPACES_DIR},workdir=${WORK_DIR} "$n/ws"
+cd "$n/empty"
 exec 3<.
-cd "$nodedir"
-mount -t overlay codemode -o lowerdir=.:/proc/self/fd/3 "$view/node"
-exec 3<&-
-cd "$view/ws"
+cd /proc/self/fd/5
+mount -t overlay codemode -o lowerdir=.:/proc/self/fd/3 "$n/node"
+exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&-
+cd "$n/ws"
 echo ready
 exec sleep infinity
 `;
 
 export class SandboxView {
   readonly #opts: ViewOptions;
-  readonly #view: string;
+  readonly #view = MOUNT_POINT;
   #holder: ChildProcess | null = null;
   #pid = 0;
 
   private constructor(options: ViewOptions) {
     this.#opts = options;
-    this.#view = join(options.stateDir, "view");
   }
 
   /** Starts the holder; rejects (with the reason) where the host cannot mount. */
@@ -81,7 +92,7 @@ export class SandboxView {
 
   async #start(): Promise<void> {
     const o = this.#opts;
-    await mkdir(this.#view, { recursive: true, mode: 0o700 });
+    if (!existsSync(MOUNT_POINT)) throw new Error(`${MOUNT_POINT} does not exist`);
     for (const dir of [WORKSPACES_DIR, LOWER_DIR, WORK_DIR]) {
       await mkdir(join(o.root, dir), { recursive: true, mode: 0o700 });
     }
@@ -105,6 +116,8 @@ export class SandboxView {
         dirname(o.nodePath),
         o.driversDir,
         o.etcDir,
+        o.captureDir,
+        o.logDir,
       ],
       { stdio: ["ignore", "pipe", "pipe"], env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } },
     );
@@ -142,9 +155,9 @@ export class SandboxView {
     });
   }
 
-  /** Starts a new holder if the old one is gone (nobody but the host can stop it). */
-  async ensure(): Promise<void> {
-    if (!this.#holder) await this.#start();
+  /** The holder is gone (only the host stops it): sandboxes cannot start any more. */
+  get lost(): boolean {
+    return this.#holder === null;
   }
 
   /** Command prefix that runs the rest of a command line in the view's namespace. */
@@ -183,6 +196,12 @@ export class SandboxView {
   /** The overlay's root as the host reaches it (short: unix socket paths are limited). */
   get hostRoot(): string {
     return `/proc/${this.#pid}/cwd`;
+  }
+
+  /** The host's path to its capture and task-log directories through the view. */
+  get hostDirs(): { capture: string; logs: string } {
+    const base = `/proc/${this.#pid}/root${this.#view}`;
+    return { capture: `${base}/capture`, logs: `${base}/processes` };
   }
 
   close(): void {

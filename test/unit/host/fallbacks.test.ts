@@ -51,6 +51,8 @@ describe("unsafe mode and missing bubblewrap", () => {
         totalMemoryBytes: 1 << 31,
         root: dir,
         stateDir: dir,
+        captureDir: dir,
+        logDir: dir,
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).message).toContain("apt-get install bubblewrap");
