@@ -179,7 +179,7 @@ export class SandboxView {
   /** The view's Node binary, drivers and /etc files (paths in its namespace). */
   get insideFiles(): { node: string; drivers: string; etcDir: string } {
     return {
-      node: join(this.#view, "node", "node"),
+      node: join(this.#view, "node", basename(this.#opts.nodePath)),
       drivers: join(this.#view, "drivers"),
       etcDir: join(this.#view, "etc"),
     };
