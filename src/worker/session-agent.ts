@@ -24,13 +24,14 @@ export interface SessionProps extends Record<string, unknown> {
 
 const TOUCH_EVERY_MS = 60_000;
 const LAST_ACTIVE_KEY = "lastActiveAt";
+/** The workspace Durable Object this session is counted in (its key). */
+const ATTACHED_KEY = "attachedWorkspace";
 
 export class McpSession extends McpAgent<Env, unknown, SessionProps> {
   // MCP tasks (tasks/get, tasks/result, …) live in the workspace; init() attaches the store.
   private readonly mcpTasks = new WorkspaceTaskStore();
   server = createMcpServer({ taskStore: this.mcpTasks });
   private relay: TaskEventRelay | undefined;
-  private workspace: WorkspaceClient | undefined;
   private lastTouch = 0;
 
   /**
@@ -55,8 +56,10 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
       name = (await this.ctx.storage.get<string>("workspaceName")) ?? unnamedWorkspaceName();
       await this.ctx.storage.put("workspaceName", name);
     }
-    const ws = workspaceClient(this.env.WORKSPACE.getByName(workspaceKey(props.principal, name)));
-    this.workspace = ws;
+    const key = workspaceKey(props.principal, name);
+    const ws = workspaceClient(this.env.WORKSPACE.getByName(key));
+    // destroy() may run in an alarm after eviction, without init(): it finds the key here
+    await this.ctx.storage.put(ATTACHED_KEY, key);
     const meta = await ws.workspace.attach(props.principal, name, props.workspace !== null, this.sessionKey);
 
     const taskApi = ws.tasks;
@@ -131,7 +134,10 @@ export class McpSession extends McpAgent<Env, unknown, SessionProps> {
    */
   override async destroy(): Promise<void> {
     try {
-      await this.workspace?.workspace.detach(this.sessionKey);
+      const key = await this.ctx.storage.get<string>(ATTACHED_KEY);
+      if (key !== undefined) {
+        await workspaceClient(this.env.WORKSPACE.getByName(key)).workspace.detach(this.sessionKey);
+      }
     } catch (error) {
       console.warn("session: leaving the workspace failed; its sandboxes idle out instead", error);
     }
