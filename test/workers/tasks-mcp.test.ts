@@ -31,11 +31,9 @@ async function callAsTask(client: Client, name: string, args: Record<string, unk
 }
 
 async function pollUntilTerminal(client: Client, taskId: string) {
-  const seen: string[] = [];
   for (let i = 0; i < 100; i++) {
     const task = await client.experimental.tasks.getTask(taskId);
-    seen.push(task.status);
-    if (["completed", "failed", "cancelled"].includes(task.status)) return { task, seen };
+    if (["completed", "failed", "cancelled"].includes(task.status)) return { task };
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error("task did not finish");
@@ -59,12 +57,15 @@ describe.skipIf(!realRuntime)("MCP tasks", { timeout: SLOW }, () => {
 
   it("runs execute_code as a task: tasks/get polls, tasks/result returns the result", async () => {
     const { client } = await connect(ALICE, `?workspace=${freshName("mcp")}`);
+    // The run waits for a file the test writes once it has seen the task working, so the
+    // order holds however slow the machine is.
     const taskId = await callAsTask(client, "execute_code", {
-      code: "echo first; sleep 1; echo second",
+      code: "echo first; until [ -e go ]; do sleep 0.1; done; echo second",
       language: "bash",
     });
-    const { task, seen } = await pollUntilTerminal(client, taskId);
-    expect(seen[0]).toBe("working");
+    expect((await client.experimental.tasks.getTask(taskId)).status).toBe("working");
+    await client.callTool({ name: "write_file", arguments: { path: "go", content: "" } });
+    const { task } = await pollUntilTerminal(client, taskId);
     expect(task.status).toBe("completed");
     expect(task.pollInterval).toBe(1000);
     const result = await client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
