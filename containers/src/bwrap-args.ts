@@ -1,7 +1,7 @@
 /**
  * The bubblewrap command line of one container: the host's system directories read-only,
- * the server's files where the image puts them, a private tmpfs `/workspace`, `/tmp` and
- * `/root` (gone with the container), no network, and its own PID, IPC, UTS, mount and
+ * the server's files where the image puts them, a private tmpfs `/workspace`, `/tmp`,
+ * `/root` and `/var/backups` (gone with the container), no network, and its own PID, IPC, UTS, mount and
  * user namespaces (root inside maps to the runner's unprivileged uid outside).
  */
 import { join } from "node:path";
@@ -58,7 +58,8 @@ export function containerBwrapArgs(input: ContainerBwrapInput): string[] {
     args.push("--ro-bind", join(input.imageDir, name), target);
   args.push("--remount-ro", "/usr/local");
   const size = String(input.diskBytes);
-  for (const dir of ["/workspace", "/tmp", "/root", "/dev/shm", "/var/tmp"]) {
+  // /var/backups: where the SDK builds and unpacks workspace archives (squashfs-tools).
+  for (const dir of ["/workspace", "/tmp", "/root", "/dev/shm", "/var/tmp", "/var/backups"]) {
     args.push(
       "--perms",
       dir === "/workspace" || dir === "/root" ? "0755" : "1777",

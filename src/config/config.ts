@@ -63,10 +63,18 @@ export const ConfigSchema = z
     SANDBOX_HOST_URL: z.url().default("http://127.0.0.1:8788"),
     SANDBOX_HOST_SECRET: z.string().optional(),
     SANDBOX_ENABLE_INTERNET: bool.default(false),
-    // Cloudflare backend: idle time before a container sleeps (its disk is wiped then).
+    // Cloudflare backend: idle time before a container sleeps (its /workspace is saved first).
     SANDBOX_SLEEP_AFTER_SECONDS: z.coerce.number().int().min(10).max(604_800).default(600),
     // Cloudflare backend: containers kept started for new workspaces (0 = no warm pool).
     SANDBOX_WARM_POOL_SIZE: z.coerce.number().int().min(0).max(100).default(0),
+    // Workspace saves to R2 (WORKSPACE_BACKUPS binding): largest workspace saved, extra
+    // exclude patterns (comma-separated, besides .outputs and /workspace/.workspaceignore).
+    WORKSPACE_BACKUP_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(2 * 1024 ** 3),
+    WORKSPACE_BACKUP_EXCLUDES: list.default([]),
     DEFAULT_TIMEOUT_SECONDS: seconds(30),
     MAX_TIMEOUT_SECONDS: seconds(300),
     OUTPUT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(65_536),

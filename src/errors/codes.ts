@@ -40,6 +40,11 @@ export const ErrorCode = {
   // Running code
   /** A program ran past its timeout and was stopped. */
   TIMED_OUT: "TIMED_OUT",
+  // Workspace backups (Cloudflare backend)
+  /** The workspace is over WORKSPACE_BACKUP_MAX_BYTES: it was not saved (the previous save stands). */
+  WORKSPACE_TOO_LARGE: "WORKSPACE_TOO_LARGE",
+  /** Saving or restoring the workspace failed; the previous save stands. */
+  BACKUP_FAILED: "BACKUP_FAILED",
   // Infrastructure
   SANDBOX_UNAVAILABLE: "SANDBOX_UNAVAILABLE",
   CONFIG_INVALID: "CONFIG_INVALID",
@@ -78,6 +83,8 @@ export const httpStatus: Record<ErrorCode, number> = {
   TOOL_NOT_ALLOWED: 403,
   RUN_ENDED: 403,
   TIMED_OUT: 408,
+  WORKSPACE_TOO_LARGE: 413,
+  BACKUP_FAILED: 502,
   SANDBOX_UNAVAILABLE: 503,
   CONFIG_INVALID: 500,
   INTERNAL: 500,

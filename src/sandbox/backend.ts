@@ -72,18 +72,38 @@ export interface StartProcessOptions {
   timeoutMs: number;
 }
 
+/** One row of "what survives what": an event and what becomes of files and memory. */
+export interface SurvivalRow {
+  event: string;
+  files: string;
+  memory: string;
+}
+
 /** How long workspace state lasts on a backend, for tools to show the user. */
 export interface WorkspaceDurability {
   /** Files survive idle periods and restarts of the sandbox. */
   readonly filesPersist: boolean;
   /** One or two sentences for the user, e.g. when files are lost. */
   readonly note: string;
+  readonly survives: readonly SurvivalRow[];
+}
+
+/** The last save of a workspace's files (backends that save them elsewhere). */
+export interface BackupStatus {
+  enabled: boolean;
+  lastSave: {
+    savedAt: string;
+    reason: "sleep" | "task" | "explicit";
+    files: number;
+    bytes: number;
+    archiveBytes: number;
+  } | null;
+  lastFailure: { at: string; reason: string; code: string; message: string } | null;
 }
 
 export interface SandboxBackend {
   readonly kind: "local" | "cloudflare";
-  /** Absent means files persist for the workspace's lifetime. */
-  readonly durability?: WorkspaceDurability;
+  readonly durability: WorkspaceDurability;
 
   /** Runs a shell command (`bash -c`) in the workspace. */
   exec(ws: WorkspaceRef, command: string, options: ExecOptions): Promise<ExecOutcome>;
@@ -116,7 +136,7 @@ export interface SandboxBackend {
   /** Kills the process tree. Resolves once it is gone. No-op for finished processes. */
   killProcess(ws: WorkspaceRef, id: string): Promise<void>;
 
-  /** Wipes files, contexts and processes of the workspace. */
+  /** Wipes files, contexts and processes of the workspace (and any saved copy). */
   reset(ws: WorkspaceRef): Promise<void>;
 
   /**
@@ -125,4 +145,12 @@ export interface SandboxBackend {
    * with a run is left to the idle reaper. Absent: the backend frees them on its own.
    */
   release?(ws: WorkspaceRef): Promise<void>;
+
+  /**
+   * Saves the workspace's files where they outlive the sandbox (Cloudflare: R2). Absent
+   * where files never leave the disk (local host).
+   */
+  saveWorkspace?(ws: WorkspaceRef, reason: "task" | "explicit"): Promise<BackupStatus>;
+  /** The last save, if the backend saves. */
+  backupStatus?(ws: WorkspaceRef): Promise<BackupStatus>;
 }

@@ -24,6 +24,7 @@ export function createSandboxBackend(env: Env, config: SandboxSettings): Sandbox
       // The generated Env cannot name the container class (it has no type parameter there).
       return new CloudflareSandboxBackend(env.SANDBOX as unknown as DurableObjectNamespace<Sandbox>, {
         sleepAfter: config.SANDBOX_SLEEP_AFTER_SECONDS,
+        backups: env.WORKSPACE_BACKUPS !== undefined,
       });
   }
 }

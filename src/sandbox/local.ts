@@ -27,6 +27,7 @@ import type {
   StartProcessOptions,
   WorkspaceRef,
 } from "./backend.ts";
+import { localDurability } from "./durability.ts";
 
 export interface LocalSandboxBackendOptions {
   /** Base URL of the host, e.g. `http://127.0.0.1:8788`. */
@@ -46,6 +47,7 @@ interface Parser<T> {
 
 export class LocalSandboxBackend implements SandboxBackend {
   readonly kind = "local" as const;
+  readonly durability = localDurability();
   readonly #base: string;
   readonly #secret: string;
   readonly #fetch: typeof fetch;

@@ -23,6 +23,23 @@ export type FullOutput = z.infer<typeof FullOutput>;
 export const Termination = z.enum(["timeout", "memory", "killed"]);
 export type Termination = z.infer<typeof Termination>;
 
+/**
+ * Told once, with the first run after the sandbox started again (container sleep or
+ * restart, host restart): the files are back (or were kept), interpreter memory is not.
+ */
+export const WorkspaceRestored = z.object({
+  at: z.string().describe("when the sandbox started again with the workspace's files (ISO time)"),
+  files: z.number().int().describe("files in the workspace"),
+  bytes: z.number().int().describe("their total size"),
+  saved_at: z
+    .string()
+    .nullable()
+    .describe("when the files were saved (changes after that were lost); null when they never left the disk"),
+  memory_reset: z.literal(true).describe("variables, imports and running processes are gone"),
+  note: z.string(),
+});
+export type WorkspaceRestored = z.infer<typeof WorkspaceRestored>;
+
 export const ExecOutcome = z.object({
   exitCode: z.number().int().nullable().describe("null when the process was killed by a signal"),
   stdout: z.string(),
@@ -31,6 +48,7 @@ export const ExecOutcome = z.object({
   fullOutput: FullOutput,
   terminated: Termination.optional(),
   durationMs: z.number(),
+  workspaceRestored: WorkspaceRestored.optional(),
 });
 export type ExecOutcome = z.infer<typeof ExecOutcome>;
 
@@ -61,6 +79,7 @@ export const RunCodeOutcome = z.object({
   /** The persistent context was lost (timeout, crash, limit) and a new one was created. */
   contextReset: z.boolean(),
   durationMs: z.number(),
+  workspaceRestored: WorkspaceRestored.optional(),
 });
 export type RunCodeOutcome = z.infer<typeof RunCodeOutcome>;
 

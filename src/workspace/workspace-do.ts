@@ -95,8 +95,10 @@ export class Workspace extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    const hadActive = this.tasks.hasActive();
     await this.tasks.tick();
     const row = this.#record.row();
+    if (hadActive && row && !this.tasks.hasActive()) await this.saveAfterTasks(row);
     const next = this.tasks.nextWakeAt();
     if (row && row.named === 0) {
       if (this.tasks.hasActive()) this.#record.touch();
@@ -121,6 +123,14 @@ export class Workspace extends DurableObject<Env> {
     } catch (error) {
       console.warn("workspace: releasing the sandbox's idle contexts failed", error);
     }
+  }
+
+  /** The last running task ended: save the files it made (backends that save). */
+  private async saveAfterTasks(row: WorkspaceRow): Promise<void> {
+    const backend = createSandboxBackend(this.env, configFrom(this.env));
+    await backend.saveWorkspace?.({ id: row.sandbox_id }, "task").catch((error) => {
+      console.warn("workspace save after a task failed; the previous save stands", error);
+    });
   }
 
   /** Deletes an idle unnamed workspace: its sandbox first, then its storage. */

@@ -1,7 +1,13 @@
 /** Schemas of the run tools, execute_code and run_file, and the result fields they share. */
 import { z } from "zod";
 import { CodemodeCall } from "../../codemode/calls.ts";
-import { CodeError, FullOutput, Language, Truncation } from "../../shared/sandbox-schema.ts";
+import {
+  CodeError,
+  FullOutput,
+  Language,
+  Truncation,
+  WorkspaceRestored,
+} from "../../shared/sandbox-schema.ts";
 import { TaskState } from "../../tasks/types.ts";
 import { toolContract } from "./contract.ts";
 
@@ -41,6 +47,9 @@ export const RunResultFields = {
   truncated: Truncation,
   full_output: FullOutput.describe("where the complete output was saved when a stream was capped"),
   diagnostics: Diagnostics,
+  workspace_restored: WorkspaceRestored.optional().describe(
+    "present once, on the first run after the sandbox started again (container sleep or restart, host restart): the files are back, interpreter memory and processes are not",
+  ),
 };
 
 export const ExecuteCodeInput = z.object({

@@ -6,9 +6,39 @@ import { toolContract } from "./contract.ts";
 export const WorkspaceInfoInput = z.object({});
 export type WorkspaceInfoInput = z.infer<typeof WorkspaceInfoInput>;
 
+export const SurvivalRow = z.object({
+  event: z.string(),
+  files: z.string().describe("what becomes of the files under /workspace"),
+  memory: z.string().describe("what becomes of interpreter memory (variables) and running processes"),
+});
+
+export const LastSave = z.object({
+  saved_at: z.string(),
+  reason: z
+    .enum(["sleep", "task", "explicit"])
+    .describe("container about to sleep, a task ended, save_workspace"),
+  files: z.number().int(),
+  bytes: z.number().int().describe("size of the saved files"),
+  archive_bytes: z.number().int().describe("compressed size in storage"),
+});
+
+export const Saves = z
+  .object({
+    enabled: z.boolean().describe("files are saved when the container sleeps and restored when it starts"),
+    last_save: LastSave.nullable(),
+    last_failure: z
+      .object({ at: z.string(), code: z.string(), message: z.string() })
+      .nullable()
+      .describe("the last save that did not happen (the save before it stands)"),
+  })
+  .describe("saved copies of the files, on backends whose sandboxes lose their disk");
+export type Saves = z.infer<typeof Saves>;
+
 export const WorkspaceInfoOutput = WorkspaceMeta.extend({
   backend: z.enum(["local", "cloudflare"]).describe("where code runs"),
   durability: z.string().describe("what survives and what does not"),
+  survives: z.array(SurvivalRow).describe("what survives what, on this backend"),
+  saves: Saves.nullable().describe("null where files never leave the disk (local host)"),
   limits: z.object({
     defaultTimeoutSeconds: z.number(),
     maxTimeoutSeconds: z.number(),
@@ -41,3 +71,17 @@ export const ResetWorkspaceOutput = z.object({ reset: z.literal(true), workspace
 export type ResetWorkspaceOutput = z.infer<typeof ResetWorkspaceOutput>;
 
 export const resetWorkspace = toolContract("reset_workspace", ResetWorkspaceInput, ResetWorkspaceOutput);
+
+export const SaveWorkspaceInput = z.object({});
+export type SaveWorkspaceInput = z.infer<typeof SaveWorkspaceInput>;
+
+export const SaveWorkspaceOutput = z.object({
+  saved: z
+    .boolean()
+    .describe("a copy was written now (false: there was nothing new to save, or nothing needs saving)"),
+  message: z.string(),
+  saves: Saves.nullable(),
+});
+export type SaveWorkspaceOutput = z.infer<typeof SaveWorkspaceOutput>;
+
+export const saveWorkspace = toolContract("save_workspace", SaveWorkspaceInput, SaveWorkspaceOutput);

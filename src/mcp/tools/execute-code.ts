@@ -34,7 +34,12 @@ export const executeCodeTool = defineTool<ToolDeps>()({
     const outputLimitBytes = deps.config.OUTPUT_LIMIT_BYTES;
     if (args.language === "bash") {
       const outcome = await deps.sandbox.exec(deps.workspace.ref, args.code, { timeoutMs, outputLimitBytes });
-      const structured = { ...execResult(outcome, timeoutMs), images: 0, context_reset: false };
+      // A fresh shell every time: only a restart (workspace_restored) resets anything.
+      const structured = {
+        ...execResult(outcome, timeoutMs),
+        images: 0,
+        context_reset: outcome.workspaceRestored !== undefined,
+      };
       await pruneAfterSpill(deps, outcome.fullOutput);
       return { structured };
     }
@@ -70,6 +75,7 @@ export const executeCodeTool = defineTool<ToolDeps>()({
       diagnostics,
       images: outcome.images.length,
       context_reset: outcome.contextReset,
+      ...(outcome.workspaceRestored ? { workspace_restored: outcome.workspaceRestored } : {}),
     };
     return {
       structured,

@@ -14,6 +14,7 @@ import { readFileTool } from "./read-file.ts";
 import { resetWorkspaceTool } from "./reset-workspace.ts";
 import { resumeTaskTool } from "./resume-task.ts";
 import { runFileTool } from "./run-file.ts";
+import { saveWorkspaceTool } from "./save-workspace.ts";
 import { searchToolsTool } from "./search-tools.ts";
 import { startTaskTool } from "./start-task.ts";
 import { taskLogsTool } from "./task-logs.ts";
@@ -57,6 +58,7 @@ export function registerTools(host: ToolHost<ToolDeps>, deps: ToolDeps): void {
   add(listFilesTool);
   add(deleteFileTool);
   add(resetWorkspaceTool);
+  add(saveWorkspaceTool);
   add({ ...startTaskTool, extensionTask: { mode: "adopt", taskId: (out) => out.task_id } });
   add(taskStatusTool);
   add(listTasksTool);

@@ -58,6 +58,7 @@ export function execResult(outcome: ExecOutcome, timeoutMs: number) {
     truncated: outcome.truncated,
     full_output: outcome.fullOutput,
     diagnostics,
+    ...(outcome.workspaceRestored ? { workspace_restored: outcome.workspaceRestored } : {}),
   };
 }
 

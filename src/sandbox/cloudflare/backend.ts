@@ -9,7 +9,9 @@
  * await backend.exec({ id: "alice-main" }, "ls", { timeoutMs: 30_000, outputLimitBytes: 65_536 });
  */
 import { type SandboxOptions, getSandbox as sdkGetSandbox } from "@cloudflare/sandbox";
+import type { WorkspaceRestored } from "../../shared/sandbox-schema.ts";
 import type {
+  BackupStatus,
   ExecOptions,
   ExecOutcome,
   FileEntry,
@@ -24,6 +26,7 @@ import type {
   WorkspaceDurability,
   WorkspaceRef,
 } from "../backend.ts";
+import { cloudflareDurability } from "../durability.ts";
 import { runCodeIn } from "./code.ts";
 import { bounded, withDeadline } from "./deadline.ts";
 import { toAppError } from "./errors.ts";
@@ -47,6 +50,10 @@ export interface CloudflareSandboxOptions {
   /** Deadline for short SDK calls such as file operations (ms). Default 30 s. */
   callTimeoutMs?: number;
   containerTimeouts?: SandboxOptions["containerTimeouts"];
+  /** The Worker has a WORKSPACE_BACKUPS bucket: /workspace is saved and restored. */
+  backups?: boolean;
+  /** Deadline for restoring a workspace before an operation (ms). Default 5 min. */
+  restoreTimeoutMs?: number;
 }
 
 export class CloudflareSandboxBackend implements SandboxBackend {
@@ -56,6 +63,8 @@ export class CloudflareSandboxBackend implements SandboxBackend {
   readonly #getSandbox: GetSandbox;
   readonly #sdkOptions: SandboxOptions;
   readonly #settings: AdapterSettings;
+  readonly #backups: boolean;
+  readonly #restoreTimeoutMs: number;
 
   constructor(namespace: DurableObjectNamespace<Sandbox>, options: CloudflareSandboxOptions = {}) {
     this.#namespace = namespace;
@@ -72,22 +81,19 @@ export class CloudflareSandboxBackend implements SandboxBackend {
       hangGraceMs: options.hangGraceMs ?? 15_000,
       callTimeoutMs: options.callTimeoutMs ?? 30_000,
     };
-    this.durability = {
-      filesPersist: false,
-      note:
-        `Files in ${WORKSPACE_ROOT}, running processes and interpreter state live in a container ` +
-        `that sleeps after ${String(sleepAfter)}${typeof sleepAfter === "number" ? " s" : ""} without activity ` +
-        "(and restarts on deploys); its files are then lost. Save anything important elsewhere.",
-    };
+    this.#backups = options.backups ?? false;
+    this.#restoreTimeoutMs = options.restoreTimeoutMs ?? 300_000;
+    this.durability = cloudflareDurability(sleepAfter, this.#backups);
   }
 
   async exec(ws: WorkspaceRef, command: string, options: ExecOptions): Promise<ExecOutcome> {
-    const sandbox = this.#sandbox(ws);
     // Lexical check only: user code can reach any directory of its own container
     // anyway, so a realpath round trip would buy nothing here.
     const cwd = toWorkspacePath(options.cwd ?? WORKSPACE_ROOT);
+    const { sandbox, notice } = await this.#prepared(ws, true);
     try {
-      return await runExec(sandbox, command, cwd, options, this.#settings);
+      const outcome = await runExec(sandbox, command, cwd, options, this.#settings);
+      return notice ? { ...outcome, workspaceRestored: notice } : outcome;
     } catch (error) {
       throw toAppError(error, "run the command");
     }
@@ -99,40 +105,44 @@ export class CloudflareSandboxBackend implements SandboxBackend {
     language: Exclude<Language, "bash">,
     options: RunCodeOptions,
   ): Promise<RunCodeOutcome> {
+    const { sandbox, notice } = await this.#prepared(ws, true);
     try {
-      return await runCodeIn(this.#sandbox(ws), code, language, options, this.#settings);
+      const outcome = await runCodeIn(sandbox, code, language, options, this.#settings);
+      // The container started again: whatever the registry knew, memory is gone.
+      return notice ? { ...outcome, contextReset: true, workspaceRestored: notice } : outcome;
     } catch (error) {
       throw toAppError(error, `run ${language} code`);
     }
   }
 
-  readFile(ws: WorkspaceRef, path: string): Promise<Uint8Array> {
-    return this.#files(this.#sandbox(ws)).read(path);
+  async readFile(ws: WorkspaceRef, path: string): Promise<Uint8Array> {
+    return this.#files((await this.#prepared(ws, false)).sandbox).read(path);
   }
 
-  writeFile(ws: WorkspaceRef, path: string, data: Uint8Array): Promise<void> {
-    return this.#files(this.#sandbox(ws)).write(path, data);
+  async writeFile(ws: WorkspaceRef, path: string, data: Uint8Array): Promise<void> {
+    return this.#files((await this.#prepared(ws, false)).sandbox).write(path, data);
   }
 
-  listFiles(ws: WorkspaceRef, path: string, recursive: boolean): Promise<FileEntry[]> {
-    return this.#files(this.#sandbox(ws)).list(path, recursive);
+  async listFiles(ws: WorkspaceRef, path: string, recursive: boolean): Promise<FileEntry[]> {
+    return this.#files((await this.#prepared(ws, false)).sandbox).list(path, recursive);
   }
 
-  deleteFile(ws: WorkspaceRef, path: string): Promise<void> {
-    return this.#files(this.#sandbox(ws)).delete(path);
+  async deleteFile(ws: WorkspaceRef, path: string): Promise<void> {
+    return this.#files((await this.#prepared(ws, false)).sandbox).delete(path);
   }
 
-  mkdir(ws: WorkspaceRef, path: string): Promise<void> {
-    return this.#files(this.#sandbox(ws)).mkdir(path);
+  async mkdir(ws: WorkspaceRef, path: string): Promise<void> {
+    return this.#files((await this.#prepared(ws, false)).sandbox).mkdir(path);
   }
 
-  stat(ws: WorkspaceRef, path: string): Promise<FileStat | null> {
-    return this.#files(this.#sandbox(ws)).stat(path);
+  async stat(ws: WorkspaceRef, path: string): Promise<FileStat | null> {
+    return this.#files((await this.#prepared(ws, false)).sandbox).stat(path);
   }
 
   async startProcess(ws: WorkspaceRef, command: string, options: StartProcessOptions): Promise<ProcessInfo> {
     const cwd = toWorkspacePath(options.cwd ?? WORKSPACE_ROOT);
-    return new WorkspaceProcesses(this.#sandbox(ws), this.#settings).start(command, cwd, options);
+    const { sandbox } = await this.#prepared(ws, false);
+    return new WorkspaceProcesses(sandbox, this.#settings).start(command, cwd, options);
   }
 
   getProcess(ws: WorkspaceRef, id: string): Promise<ProcessInfo | null> {
@@ -158,6 +168,14 @@ export class CloudflareSandboxBackend implements SandboxBackend {
   async reset(ws: WorkspaceRef): Promise<void> {
     const sandbox = this.#sandbox(ws);
     const ms = this.#settings.callTimeoutMs;
+    // Saves go first: no file may outlive a reset (or an expiry) in R2.
+    if (this.#backups) {
+      try {
+        await bounded("delete the workspace's saves", sandbox.deleteWorkspaceBackups(), ms);
+      } catch (error) {
+        throw toAppError(error, "delete the workspace's saved files");
+      }
+    }
     try {
       await bounded("stop processes", sandbox.killAllProcesses(), ms);
       for (const context of await bounded("list code contexts", sandbox.listCodeContexts(), ms)) {
@@ -182,6 +200,51 @@ export class CloudflareSandboxBackend implements SandboxBackend {
       } catch {
         throw toAppError(error, "reset the workspace");
       }
+    }
+  }
+
+  /** Saves /workspace now (save_workspace); see backup.ts for what is saved. */
+  async saveWorkspace(ws: WorkspaceRef, reason: "task" | "explicit"): Promise<BackupStatus> {
+    if (!this.#backups) return { enabled: false, lastSave: null, lastFailure: null };
+    try {
+      return await bounded(
+        "save the workspace",
+        this.#sandbox(ws).saveWorkspace(reason),
+        this.#restoreTimeoutMs,
+      );
+    } catch (error) {
+      throw toAppError(error, "save the workspace");
+    }
+  }
+
+  async backupStatus(ws: WorkspaceRef): Promise<BackupStatus> {
+    if (!this.#backups) return { enabled: false, lastSave: null, lastFailure: null };
+    return bounded(
+      "read the workspace's last save",
+      this.#sandbox(ws).backupStatus(),
+      this.#settings.callTimeoutMs,
+    );
+  }
+
+  /**
+   * The workspace's sandbox, with the last save restored if its container has just
+   * started. `take` also collects the restore notice, which the run results carry.
+   */
+  async #prepared(
+    ws: WorkspaceRef,
+    take: boolean,
+  ): Promise<{ sandbox: SandboxApi; notice: WorkspaceRestored | null }> {
+    const sandbox = this.#sandbox(ws);
+    if (!this.#backups) return { sandbox, notice: null };
+    try {
+      const notice = await bounded(
+        "restore the workspace",
+        sandbox.prepareWorkspace(take),
+        this.#restoreTimeoutMs,
+      );
+      return { sandbox, notice };
+    } catch (error) {
+      throw toAppError(error, "restore the workspace's files");
     }
   }
 

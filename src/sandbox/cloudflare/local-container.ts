@@ -260,6 +260,9 @@ function unsupported(name: string): () => never {
  * by the development entry; the deployed Worker exports `Sandbox` itself.
  */
 export class LocalContainerSandbox extends Sandbox {
+  // The runner has neither presigned-URL access to R2 nor FUSE.
+  protected override readonly backupThroughBinding = true;
+
   constructor(ctx: DurableObjectState, env: LocalContainerEnv) {
     installLocalContainer(ctx, env);
     super(ctx as ConstructorParameters<typeof Sandbox>[0], env);

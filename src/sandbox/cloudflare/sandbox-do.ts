@@ -9,18 +9,29 @@
  *   container forgets its contexts when it sleeps; this registry does not, which is how
  *   the adapter can tell "context lost" (report `contextReset`) from "first use".
  *
+ * - Workspace backups (backup.ts): /workspace is saved to R2 when the container is about
+ *   to sleep, and restored before the first operation after any container start.
+ *
  * The Worker entry must also export `ContainerProxy` (re-exported here) so the
  * container's outbound traffic can be routed through the Worker; the Worker also installs
  * the code-mode outbound handler (src/worker/codemode-outbound.ts) on this class, so the
  * backend never reaches up into code mode.
  */
 import { Sandbox as BaseSandbox, ContainerProxy } from "@cloudflare/sandbox";
+import type { WorkspaceRestored } from "../../shared/sandbox-schema.ts";
+import type { BackupStatus } from "../backend.ts";
+import { type BackupEnv, type SaveReason, WorkspaceBackups } from "./backup.ts";
 
 export { ContainerProxy };
 
 /** Vars this class reads; the rest of the Worker env is irrelevant to it. */
-export interface SandboxDoEnv {
+export interface SandboxDoEnv extends BackupEnv {
   SANDBOX_ENABLE_INTERNET?: string;
+}
+
+/** The SDK reads its bucket as BACKUP_BUCKET; ours is bound as WORKSPACE_BACKUPS. */
+function withBackupBucket<E extends SandboxDoEnv>(env: E): E {
+  return env.WORKSPACE_BACKUPS ? { ...env, BACKUP_BUCKET: env.WORKSPACE_BACKUPS } : env;
 }
 
 const CONTEXT_KEY_PREFIX = "codemode:code-context:";
@@ -32,10 +43,73 @@ export function internetEnabled(env: SandboxDoEnv): boolean {
 
 export class Sandbox extends BaseSandbox<SandboxDoEnv> {
   override enableInternet = false;
+  /**
+   * How archives reach R2: false (deployed) the container uploads through presigned URLs
+   * and restores as a FUSE overlay; true (local container runner) this object moves
+   * them through its binding and the container extracts with unsquashfs.
+   */
+  protected readonly backupThroughBinding: boolean = false;
+  readonly #backups: WorkspaceBackups;
 
   constructor(ctx: ConstructorParameters<typeof BaseSandbox>[0], env: SandboxDoEnv) {
-    super(ctx, env);
+    super(ctx, withBackupBucket(env));
     this.enableInternet = internetEnabled(env);
+    const self = this;
+    this.#backups = new WorkspaceBackups(
+      {
+        storage: ctx.storage,
+        bucket: env.WORKSPACE_BACKUPS,
+        get localBucket() {
+          return self.backupThroughBinding;
+        },
+        containerRunning: () => ctx.container?.running === true,
+        createBackup: (options) => this.createBackup(options),
+        restoreBackup: (handle) => this.restoreBackup(handle),
+        exec: (command) => this.exec(command, { origin: "internal" }),
+      },
+      env,
+    );
+  }
+
+  /** Restores the workspace if this container lacks it; `take` returns the pending notice. */
+  prepareWorkspace(take: boolean): Promise<WorkspaceRestored | null> {
+    return this.#backups.prepare(take);
+  }
+
+  saveWorkspace(reason: SaveReason): Promise<BackupStatus> {
+    return this.#backups.save(reason);
+  }
+
+  backupStatus(): Promise<BackupStatus> {
+    return this.#backups.status();
+  }
+
+  deleteWorkspaceBackups(): Promise<void> {
+    return this.#backups.deleteAll();
+  }
+
+  override async onStart(): Promise<void> {
+    await this.#backups.containerChanged();
+    await super.onStart();
+  }
+
+  override async onStop(params: Parameters<BaseSandbox["onStop"]>[0]): Promise<void> {
+    await this.#backups.containerChanged();
+    await super.onStop(params);
+  }
+
+  /**
+   * The idle timer ran out: save the workspace, then let the SDK stop the container. A
+   * container kept alive (a running task) is not stopped, so it is not saved either.
+   */
+  override async onActivityExpired(): Promise<void> {
+    const keepAlive = (await this.ctx.storage.get<boolean>("keepAliveEnabled")) === true;
+    if (!keepAlive && this.ctx.container?.running) {
+      await this.#backups.save("sleep").catch((error) => {
+        console.warn("workspace save before sleep failed; the previous save stands", error);
+      });
+    }
+    await super.onActivityExpired();
   }
 
   /** The interpreter context id last registered for `language`, if any. */

@@ -26,6 +26,10 @@ export type SandboxApi = Pick<
   | "destroy"
   | "getCodeContextId"
   | "setCodeContextId"
+  | "prepareWorkspace"
+  | "saveWorkspace"
+  | "backupStatus"
+  | "deleteWorkspaceBackups"
 >;
 
 export type GetSandbox = (
