@@ -29,6 +29,8 @@ export interface Stack {
   restartHost(): Promise<void>;
   /** Cloudflare backend: the container runner, to see and stop containers as the platform does. */
   containers: ContainerControl;
+  /** Cloudflare backend: the keys in the WORKSPACE_BACKUPS bucket (the dev entry's listing). */
+  backupKeys(): Promise<string[]>;
   connect(token: string, options?: { workspace?: string; transport?: "streamable" | "sse" }): Promise<Client>;
   stop(): Promise<void>;
 }
@@ -120,6 +122,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       host = await startBackend();
     },
     containers: containerControl(backend, hostUrl, hostSecret),
+    async backupKeys() {
+      const res = await fetch(`${worker.url}/dev/workspace-backups`, {
+        headers: { Authorization: `Bearer ${hostSecret}` },
+      });
+      if (!res.ok) throw new Error(`backup listing answered ${res.status}: ${await res.text()}`);
+      return ((await res.json()) as { keys: string[] }).keys;
+    },
     async connect(token, { workspace, transport = "streamable" } = {}) {
       const query = workspace ? `?workspace=${encodeURIComponent(workspace)}` : "";
       const headers = { Authorization: `Bearer ${token}` };
