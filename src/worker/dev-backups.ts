@@ -1,6 +1,7 @@
 /**
- * Development entry only (src/worker/dev.ts): `GET /dev/workspace-backups` lists the keys in
- * the WORKSPACE_BACKUPS bucket, so tests can see that a reset or an expiry deleted a
+ * Development entry only (src/worker/dev.ts): `GET /dev/workspace-backups` lists the objects
+ * in the WORKSPACE_BACKUPS bucket, each with the name its save's meta.json gives (the
+ * Sandbox Durable Object's id), so tests can see that a reset or an expiry deleted a
  * workspace's saves. Answers only with ENVIRONMENT=development and the sandbox host's
  * secret (the one the test harness and container runner share) as the bearer token.
  */
@@ -18,12 +19,22 @@ export async function serveDevBackups(request: Request, env: Env): Promise<Respo
   if (token === undefined || !(await safeEqual(token, secret))) {
     return errorResponse(401, "UNAUTHORIZED", "Send the sandbox host's secret as the bearer token.");
   }
+  const bucket = env.WORKSPACE_BACKUPS;
   const keys: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = await env.WORKSPACE_BACKUPS.list(cursor ? { cursor } : {});
+    const page = await bucket.list(cursor ? { cursor } : {});
     keys.push(...page.objects.map((o) => o.key));
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor);
-  return jsonResponse({ keys });
+  const names = new Map<string, string | null>();
+  for (const key of keys.filter((k) => k.endsWith("/meta.json"))) {
+    const meta = (await (await bucket.get(key))?.json().catch(() => null)) as { name?: unknown } | null;
+    names.set(key.slice(0, -"meta.json".length), typeof meta?.name === "string" ? meta.name : null);
+  }
+  const objects = keys.map((key) => ({
+    key,
+    name: names.get(key.slice(0, key.lastIndexOf("/") + 1)) ?? null,
+  }));
+  return jsonResponse({ objects });
 }

@@ -14,6 +14,8 @@ const skip = realRuntimeSkipReason();
 if (skip) console.warn(skip);
 
 const SLEEP_AFTER_SECONDS = 4;
+/** Unnamed workspaces expire after this long unused (named ones never do). */
+const EXPIRY_SECONDS = 20;
 
 interface Run {
   success: boolean;
@@ -32,6 +34,7 @@ describe.skipIf(skip !== null)("workspace saves on the cloudflare backend", () =
       vars: {
         SANDBOX_SLEEP_AFTER_SECONDS: String(SLEEP_AFTER_SECONDS),
         WORKSPACE_BACKUP_MAX_BYTES: "60000000",
+        WORKSPACE_IDLE_TTL_SECONDS: String(EXPIRY_SECONDS),
       },
     });
   }, 180_000);
@@ -88,7 +91,7 @@ describe.skipIf(skip !== null)("workspace saves on the cloudflare backend", () =
 
     await asleep(container);
     // The save happened as the container went to sleep.
-    const saves = await stack.backupKeys();
+    const saves = await stack.backupKeys(container);
     expect(saves.some((k) => k.endsWith("/data.sqsh"))).toBe(true);
 
     // A new session on the same workspace: the first result tells the model.
@@ -120,35 +123,37 @@ describe.skipIf(skip !== null)("workspace saves on the cloudflare backend", () =
 
   it("save_workspace saves now; reset_workspace deletes the saves from the bucket", async () => {
     const c = await stack.connect(stack.tokens.bob, { workspace: "reset-me" });
-    await run(c, "echo keep > a.txt");
-    const keysBefore = new Set(await stack.backupKeys());
+    const container = await stack.containers.startedBy(() => run(c, "echo keep > a.txt"));
     const saved = await tool<{ saved: boolean; saves: { last_save: { files: number } } }>(
       c,
       "save_workspace",
     );
     expect(saved).toMatchObject({ saved: true, saves: { last_save: { files: 1 } } });
-    const mine = (await stack.backupKeys()).filter((k) => !keysBefore.has(k));
+    const mine = await stack.backupKeys(container);
     expect(mine).toHaveLength(2); // the archive and its metadata
+    const unchanged = await tool<{ saved: boolean }>(c, "save_workspace");
+    expect(unchanged.saved).toBe(false); // nothing changed: no new copy
+    expect(await stack.backupKeys(container)).toEqual(mine);
 
     // A second save replaces the first: the old objects are deleted once the new one is complete.
     await run(c, "echo more > b.txt");
     await tool(c, "save_workspace");
-    const afterSecond = (await stack.backupKeys()).filter((k) => !keysBefore.has(k));
+    const afterSecond = await stack.backupKeys(container);
     expect(afterSecond).toHaveLength(2);
     expect(afterSecond).not.toEqual(mine);
 
     await tool(c, "reset_workspace");
-    const left = (await stack.backupKeys()).filter((k) => !keysBefore.has(k));
-    expect(left).toEqual([]);
+    expect(await stack.backupKeys(container)).toEqual([]);
     const info = await tool<{ saves: { last_save: unknown } }>(c, "workspace_info");
     expect(info.saves.last_save).toBeNull();
   }, 180_000);
 
   it("a workspace over WORKSPACE_BACKUP_MAX_BYTES is refused with WORKSPACE_TOO_LARGE and the previous save stands; .workspaceignore lets it save again", async () => {
     const c = await stack.connect(stack.tokens.alice, { workspace: "too-big" });
-    await run(c, "echo small > small.txt");
+    const container = await stack.containers.startedBy(() => run(c, "echo small > small.txt"));
     const first = await tool<{ saves: { last_save: { saved_at: string } } }>(c, "save_workspace");
-    const keys = await stack.backupKeys();
+    const keys = await stack.backupKeys(container);
+    expect(keys).toHaveLength(2);
 
     await run(c, "mkdir -p build && head -c 70000000 /dev/zero > build/blob");
     const refused = await c.callTool({ name: "save_workspace", arguments: {} });
@@ -158,7 +163,7 @@ describe.skipIf(skip !== null)("workspace saves on the cloudflare backend", () =
       /^WORKSPACE_TOO_LARGE: The workspace holds \d+ bytes in 2 files, over the 60000000-byte limit/,
     );
     expect(text).toContain(".workspaceignore");
-    expect(await stack.backupKeys()).toEqual(keys); // nothing written, nothing deleted
+    expect(await stack.backupKeys(container)).toEqual(keys); // nothing written, nothing deleted
     const info = await tool<{ saves: { last_save: { saved_at: string }; last_failure: { code: string } } }>(
       c,
       "workspace_info",
@@ -172,5 +177,20 @@ describe.skipIf(skip !== null)("workspace saves on the cloudflare backend", () =
       "save_workspace",
     );
     expect(saved).toMatchObject({ saved: true, saves: { last_save: { files: 2 }, last_failure: null } });
+  }, 180_000);
+
+  it("done-when 3: an unnamed workspace's expiry deletes its saves from the bucket", async () => {
+    const c = await stack.connect(stack.tokens.bob); // unnamed: expires when unused
+    const container = await stack.containers.startedBy(() => run(c, "echo temporary > t.txt"));
+    await tool(c, "save_workspace");
+    expect(await stack.backupKeys(container)).toHaveLength(2);
+    await asleep(container); // untouched since the save: falls asleep without a new one
+    expect(await stack.backupKeys(container)).toHaveLength(2);
+
+    const deadline = Date.now() + (EXPIRY_SECONDS + 60) * 1000;
+    while ((await stack.backupKeys(container)).length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(await stack.backupKeys(container)).toEqual([]);
   }, 180_000);
 });

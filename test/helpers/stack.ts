@@ -29,8 +29,11 @@ export interface Stack {
   restartHost(): Promise<void>;
   /** Cloudflare backend: the container runner, to see and stop containers as the platform does. */
   containers: ContainerControl;
-  /** Cloudflare backend: the keys in the WORKSPACE_BACKUPS bucket (the dev entry's listing). */
-  backupKeys(): Promise<string[]>;
+  /**
+   * Cloudflare backend: the keys in the WORKSPACE_BACKUPS bucket (the dev entry's listing),
+   * all of them or those of one container's saves (its id, as `containers` knows it).
+   */
+  backupKeys(container?: string): Promise<string[]>;
   connect(token: string, options?: { workspace?: string; transport?: "streamable" | "sse" }): Promise<Client>;
   stop(): Promise<void>;
 }
@@ -122,12 +125,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       host = await startBackend();
     },
     containers: containerControl(backend, hostUrl, hostSecret),
-    async backupKeys() {
+    async backupKeys(container) {
       const res = await fetch(`${worker.url}/dev/workspace-backups`, {
         headers: { Authorization: `Bearer ${hostSecret}` },
       });
       if (!res.ok) throw new Error(`backup listing answered ${res.status}: ${await res.text()}`);
-      return ((await res.json()) as { keys: string[] }).keys;
+      const { objects } = (await res.json()) as { objects: Array<{ key: string; name: string | null }> };
+      return objects.filter((o) => container === undefined || o.name === container).map((o) => o.key);
     },
     async connect(token, { workspace, transport = "streamable" } = {}) {
       const query = workspace ? `?workspace=${encodeURIComponent(workspace)}` : "";

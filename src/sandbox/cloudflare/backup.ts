@@ -24,31 +24,24 @@ import type { DirectoryBackup } from "@cloudflare/sandbox";
 import { AppError } from "../../errors/app-error.ts";
 import type { WorkspaceRestored } from "../../shared/sandbox-schema.ts";
 import type { BackupStatus } from "../backend.ts";
+import {
+  ALWAYS_EXCLUDED,
+  type BackupEnv,
+  backupMaxBytes,
+  backupObjectKeys,
+  IGNORE_FILE,
+  measureCommand,
+  parseIgnoreFile,
+  settingExcludes,
+} from "./backup-plan.ts";
 import { readRemoteError } from "./errors.ts";
 import { WORKSPACE_ROOT } from "./paths.ts";
 
-/** Vars and bindings the backups read from the Worker env. */
-export interface BackupEnv {
-  WORKSPACE_BACKUPS?: R2Bucket;
-  WORKSPACE_BACKUP_MAX_BYTES?: string;
-  WORKSPACE_BACKUP_EXCLUDES?: string;
-}
-
-export const DEFAULT_BACKUP_MAX_BYTES = 2 * 1024 ** 3;
-/** Excluded from every save: spill files of capped output are re-creatable and can be large. */
-export const ALWAYS_EXCLUDED = [".outputs"];
-/** One pattern per line, in the workspace; `#` starts a comment. */
-export const IGNORE_FILE = ".workspaceignore";
-const MAX_PATTERNS = 200;
-const MAX_PATTERN_LENGTH = 256;
 /**
  * The SDK refuses to restore a save older than its ttl (default 3 days). Saves live as
  * long as their workspace (reset, expiry and replacement delete them), so the ttl is long.
  */
 const BACKUP_TTL_SECONDS = 10 * 365 * 86_400;
-/** Where the SDK keeps a save's objects in the bucket (0.12.10). */
-export const backupObjectKeys = (id: string) => [`backups/${id}/data.sqsh`, `backups/${id}/meta.json`];
-
 const RECORD_KEY = "codemode:backup:record";
 const IN_SYNC_KEY = "codemode:backup:in-sync";
 const NOTICE_KEY = "codemode:backup:notice";
@@ -65,6 +58,8 @@ export interface BackupRecord {
   bytes: number;
   /** Size of the compressed archive in R2. */
   archiveBytes: number;
+  /** measureCommand's fingerprint of what was saved. */
+  fingerprint: string;
 }
 
 export interface BackupFailure {
@@ -81,51 +76,17 @@ export interface BackupHost {
   /** true on the local container runner: the DO moves archives through its binding. */
   readonly localBucket: boolean;
   containerRunning(): boolean;
+  /** Names the saves in the bucket (their meta.json): the Sandbox Durable Object's id. */
+  readonly name: string;
   createBackup(options: {
     dir: string;
+    name: string;
     excludes: string[];
     ttl: number;
     localBucket: boolean;
   }): Promise<DirectoryBackup>;
   restoreBackup(handle: DirectoryBackup): Promise<unknown>;
   exec(command: string): Promise<{ exitCode: number; stdout: string; stderr: string }>;
-}
-
-export function backupMaxBytes(env: BackupEnv): number {
-  const n = Number(env.WORKSPACE_BACKUP_MAX_BYTES ?? "");
-  return Number.isInteger(n) && n > 0 ? n : DEFAULT_BACKUP_MAX_BYTES;
-}
-
-export function settingExcludes(env: BackupEnv): string[] {
-  return (env.WORKSPACE_BACKUP_EXCLUDES ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-/** Patterns of a `.workspaceignore` file: blank lines and `#` comments skipped, `/` trimmed. */
-export function parseIgnoreFile(text: string): string[] {
-  return text
-    .split("\n")
-    .map((line) => line.trim().replace(/^\/+|\/+$/g, ""))
-    .filter((line) => line !== "" && !line.startsWith("#") && !line.includes("\0"))
-    .filter((line) => line.length <= MAX_PATTERN_LENGTH)
-    .slice(0, MAX_PATTERNS);
-}
-
-const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
-
-/**
- * One shell command that counts the files (and bytes) a save with `excludes` would hold:
- * a pattern without `/` matches a name anywhere (as the SDK's mksquashfs patterns do),
- * one with `/` a path from the workspace root.
- */
-export function countCommand(excludes: readonly string[]): string {
-  const prunes = excludes.map((p) =>
-    p.includes("/") ? `-path ${shellQuote(`./${p}`)}` : `-name ${shellQuote(p)}`,
-  );
-  const pruneExpr = prunes.length ? `\\( ${prunes.join(" -o ")} \\) -prune -o ` : "";
-  return `cd ${WORKSPACE_ROOT} && find . -mindepth 1 ${pruneExpr}-type f -printf '%s\\n' | awk '{n++; b+=$1} END {printf "%d %d\\n", n, b}'`;
 }
 
 export class WorkspaceBackups {
@@ -229,11 +190,15 @@ export class WorkspaceBackups {
 
   async #save(reason: SaveReason, previous: BackupRecord | undefined): Promise<void> {
     const excludes = await this.#excludes();
-    const counted = await this.#host.exec(countCommand(excludes));
-    const [files, bytes] = counted.stdout.trim().split(/\s+/).map(Number);
-    if (counted.exitCode !== 0 || files === undefined || bytes === undefined || Number.isNaN(bytes)) {
-      throw new AppError("BACKUP_FAILED", `Could not measure the workspace: ${counted.stderr.trim()}`);
+    const measured = await this.#host.exec(measureCommand(excludes));
+    const [filesText, bytesText, fingerprint] = measured.stdout.trim().split(/\s+/);
+    const files = Number(filesText);
+    const bytes = Number(bytesText);
+    if (measured.exitCode !== 0 || !fingerprint || !Number.isInteger(files) || !Number.isInteger(bytes)) {
+      throw new AppError("BACKUP_FAILED", `Could not measure the workspace: ${measured.stderr.trim()}`);
     }
+    // Nothing changed since the last save (a container that falls asleep untouched).
+    if (previous?.fingerprint === fingerprint) return;
     if (bytes > this.#maxBytes) {
       throw new AppError(
         "WORKSPACE_TOO_LARGE",
@@ -247,6 +212,7 @@ export class WorkspaceBackups {
     if (!previous && files === 0) return;
     const handle = await this.#host.createBackup({
       dir: WORKSPACE_ROOT,
+      name: this.#host.name,
       excludes,
       ttl: BACKUP_TTL_SECONDS,
       localBucket: this.#host.localBucket,
@@ -260,6 +226,7 @@ export class WorkspaceBackups {
       files,
       bytes,
       archiveBytes: head?.size ?? 0,
+      fingerprint,
     };
     await this.#host.storage.put({ [RECORD_KEY]: record, [IN_SYNC_KEY]: true });
     if (previous) await this.#deleteObjects([previous.handle.id]);
@@ -312,7 +279,7 @@ export class WorkspaceBackups {
     const lastFailure = (await storage.get<BackupFailure>(FAILURE_KEY)) ?? null;
     let lastSave: BackupStatus["lastSave"] = null;
     if (record) {
-      const { handle: _handle, ...rest } = record;
+      const { handle: _handle, fingerprint: _fingerprint, ...rest } = record;
       lastSave = rest;
     }
     return { enabled: this.enabled, lastSave, lastFailure };

@@ -20,7 +20,8 @@
 import { Sandbox as BaseSandbox, ContainerProxy } from "@cloudflare/sandbox";
 import type { WorkspaceRestored } from "../../shared/sandbox-schema.ts";
 import type { BackupStatus } from "../backend.ts";
-import { type BackupEnv, type SaveReason, WorkspaceBackups } from "./backup.ts";
+import { type SaveReason, WorkspaceBackups } from "./backup.ts";
+import type { BackupEnv } from "./backup-plan.ts";
 
 export { ContainerProxy };
 
@@ -59,6 +60,7 @@ export class Sandbox extends BaseSandbox<SandboxDoEnv> {
       {
         storage: ctx.storage,
         bucket: env.WORKSPACE_BACKUPS,
+        name: ctx.id.toString(),
         get localBucket() {
           return self.backupThroughBinding;
         },
