@@ -15,6 +15,7 @@ import { join, resolve } from "node:path";
 import { AppError } from "../../src/errors/app-error.ts";
 import type { HostConfig } from "./config.ts";
 import { Contexts } from "./contexts/contexts.ts";
+import { RestartNotices } from "./contexts/restart-notice.ts";
 import { ShellPool } from "./exec/shell-pool.ts";
 import { bearerChecker } from "./http/auth.ts";
 import { sendError, sendJson } from "./http/io.ts";
@@ -133,6 +134,7 @@ export async function createSandboxHost(options: SandboxHostOptions): Promise<Sa
     processes: new Processes(sandboxer, files, quota, logDir),
     exec: { sandboxer, captureDir, files, quota, ...(shells ? { shells } : {}) },
     quota,
+    restarts: new RestartNotices(markerDir, files),
     maxFileSizeBytes: options.maxFileSizeBytes,
   };
 

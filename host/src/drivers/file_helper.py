@@ -21,6 +21,7 @@ data frames "D <n>\\n" + n bytes, then one end frame "E <json>\\n" where json is
   wipe    every entry of ROOT
   isdir   ok when PATH is a directory inside ROOT
   usage   bytes ROOT occupies on disk
+  count   "FILES BYTES": regular files under ROOT and their sizes
 """
 
 import datetime
@@ -107,6 +108,20 @@ def usage(root):
             except OSError:
                 pass
     return total
+
+
+def count(root):
+    files = total = 0
+    for dirpath, _dirnames, filenames in os.walk(root):
+        for name in filenames:
+            try:
+                st = os.lstat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                files += 1
+                total += st.st_size
+    return files, total
 
 
 class Server:
@@ -273,6 +288,10 @@ class Server:
 
     def op_usage(self, _path, _req, _size):
         self.data(str(usage(self.root)).encode())
+
+    def op_count(self, _path, _req, _size):
+        files, total = count(self.root)
+        self.data(f"{files} {total}".encode())
 
 
 def force_remove(path):

@@ -17,6 +17,7 @@ import {
 } from "../../../src/shared/host-api.ts";
 import { withCodemodeBridge } from "../codemode-bridge.ts";
 import type { Contexts } from "../contexts/contexts.ts";
+import type { RestartNotices } from "../contexts/restart-notice.ts";
 import { type ExecDeps, runExec } from "../exec/exec.ts";
 import type { Sandboxer } from "../isolation/sandboxer.ts";
 import type { Processes } from "../processes/processes.ts";
@@ -33,6 +34,7 @@ export interface HostServices {
   processes: Processes;
   exec: ExecDeps;
   quota: DiskQuota;
+  restarts: RestartNotices;
   maxFileSizeBytes: number;
 }
 
@@ -76,13 +78,17 @@ export async function route(
       case "POST exec": {
         const body = await readJson(req, ExecRequest, JSON_LIMIT);
         const dir = await s.workspaces.ensure(ws);
-        return sendJson(res, 200, await runExec(s.exec, dir, body));
+        const restarted = await s.restarts.firstRunAfterRestart(ws, dir);
+        const outcome = await runExec(s.exec, dir, body);
+        return sendJson(res, 200, restarted ? { ...outcome, workspaceRestored: restarted } : outcome);
       }
       case "POST run": {
         const body = await readJson(req, RunCodeRequest, JSON_LIMIT);
         const dir = await s.workspaces.ensure(ws);
+        const restarted = await s.restarts.firstRunAfterRestart(ws, dir);
         const run = () => s.contexts.run(ws, dir, body);
-        return sendJson(res, 200, await withCodemodeBridge(dir, body.codemode, run, s.sandboxer.view));
+        const outcome = await withCodemodeBridge(dir, body.codemode, run, s.sandboxer.view);
+        return sendJson(res, 200, restarted ? { ...outcome, workspaceRestored: restarted } : outcome);
       }
       case "GET files": {
         const dir = await s.workspaces.ensure(ws);

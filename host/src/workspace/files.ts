@@ -75,6 +75,13 @@ export class WorkspaceFiles {
     await this.#helper.run(wsDir, { op: "isdir", relative, maxOutput: 0 });
   }
 
+  /** Regular files in the workspace and their total size (walked inside the sandbox). */
+  async count(wsDir: string): Promise<{ files: number; bytes: number }> {
+    const out = await this.#helper.run(wsDir, { op: "count", maxOutput: 64 });
+    const [files, bytes] = out.toString("utf8").split(" ").map(Number);
+    return { files: files ?? 0, bytes: bytes ?? 0 };
+  }
+
   /** Bytes the workspace occupies on disk. */
   async usage(wsDir: string): Promise<number> {
     const out = await this.#helper.run(wsDir, { op: "usage", maxOutput: 64 });

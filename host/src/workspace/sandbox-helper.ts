@@ -15,7 +15,17 @@ import { AppError } from "../../../src/errors/app-error.ts";
 import { ErrorCode } from "../../../src/errors/codes.ts";
 import type { Sandboxer, SandboxProcess } from "../isolation/sandboxer.ts";
 
-export type HelperOp = "read" | "write" | "mkdir" | "delete" | "stat" | "list" | "wipe" | "isdir" | "usage";
+export type HelperOp =
+  | "read"
+  | "write"
+  | "mkdir"
+  | "delete"
+  | "stat"
+  | "list"
+  | "wipe"
+  | "isdir"
+  | "usage"
+  | "count";
 
 export interface HelperOptions {
   sandboxer: Sandboxer;

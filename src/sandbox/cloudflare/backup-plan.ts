@@ -5,9 +5,8 @@
  */
 import { WORKSPACE_ROOT } from "./paths.ts";
 
-/** Vars and bindings the backups read from the Worker env. */
+/** The vars the backups read from the Worker env (the bucket binding: sandbox-do.ts). */
 export interface BackupEnv {
-  WORKSPACE_BACKUPS?: R2Bucket;
   WORKSPACE_BACKUP_MAX_BYTES?: string;
   WORKSPACE_BACKUP_EXCLUDES?: string;
 }
@@ -52,13 +51,13 @@ const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
  * mtime (unchanged fingerprint: nothing to save). A pattern without `/` matches a name
  * anywhere (as the SDK's mksquashfs patterns do), one with `/` a path from the root.
  */
-export function measureCommand(excludes: readonly string[]): string {
+export function measureCommand(excludes: readonly string[], root = WORKSPACE_ROOT): string {
   const prunes = excludes.map((p) =>
     p.includes("/") ? `-path ${shellQuote(`./${p}`)}` : `-name ${shellQuote(p)}`,
   );
   const pruneExpr = prunes.length ? `\\( ${prunes.join(" -o ")} \\) -prune -o ` : "";
   return [
-    `cd ${WORKSPACE_ROOT} || exit 1`,
+    `cd ${shellQuote(root)} || exit 1`,
     `listing=$(find . -mindepth 1 ${pruneExpr}-printf '%y %s %T@ %P\\n' | LC_ALL=C sort) || exit 1`,
     `counts=$(printf '%s\\n' "$listing" | awk '$1 == "f" {n++; b+=$2} END {printf "%d %d", n, b}')`,
     `sum=$(printf '%s' "$listing" | sha256sum | cut -d' ' -f1)`,

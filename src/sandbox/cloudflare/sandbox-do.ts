@@ -28,6 +28,8 @@ export { ContainerProxy };
 /** Vars this class reads; the rest of the Worker env is irrelevant to it. */
 export interface SandboxDoEnv extends BackupEnv {
   SANDBOX_ENABLE_INTERNET?: string;
+  /** Where workspace saves go; without it nothing is saved. */
+  WORKSPACE_BACKUPS?: R2Bucket;
 }
 
 /** The SDK reads its bucket as BACKUP_BUCKET; ours is bound as WORKSPACE_BACKUPS. */
