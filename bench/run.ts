@@ -5,6 +5,7 @@
  */
 import { startStack } from "../test/helpers/stack.ts";
 import { backendsBench } from "./backends.ts";
+import { backupBench } from "./backup.ts";
 import { codemodeBench, startCodemodeUpstream } from "./codemode.ts";
 import type { BenchModule, Row } from "./lib.ts";
 import { loadBench } from "./load.ts";
@@ -22,6 +23,8 @@ const modules: Array<[string, BenchModule]> = [
   ["load", loadBench],
   ["neighbours", neighboursBench],
   ["memory", memoryBench],
+  // Starts its own Cloudflare-backend stack.
+  ["backup", backupBench],
 ];
 
 // `npm run bench -- load neighbours` runs only the named modules.
