@@ -89,6 +89,19 @@ export interface BackupHost {
   exec(command: string): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }
 
+function lostNotice(record: BackupRecord): WorkspaceRestored {
+  return {
+    at: new Date().toISOString(),
+    files: 0,
+    bytes: 0,
+    saved_at: record.savedAt,
+    memory_reset: true,
+    note:
+      `The container had stopped, and the files saved at ${record.savedAt} are no longer in storage ` +
+      "(deleted by a retention rule or by hand): the workspace starts empty, and interpreter memory was reset.",
+  };
+}
+
 export class WorkspaceBackups {
   readonly #host: BackupHost;
   readonly #maxBytes: number;
@@ -140,6 +153,12 @@ export class WorkspaceBackups {
       await this.#host.restoreBackup(record.handle);
     } catch (error) {
       const remote = readRemoteError(error);
+      if (remote.sdkCode === "BACKUP_NOT_FOUND" || remote.sdkCode === "BACKUP_EXPIRED") {
+        // Gone from the bucket (a lifecycle rule, a manual delete): start empty, and say so.
+        await storage.delete(RECORD_KEY);
+        await storage.put({ [IN_SYNC_KEY]: true, [NOTICE_KEY]: lostNotice(record) });
+        return;
+      }
       throw new AppError(
         "BACKUP_FAILED",
         `The workspace's files (saved ${record.savedAt}) could not be restored into the new container: ${remote.message}`,

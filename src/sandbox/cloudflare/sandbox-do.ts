@@ -53,6 +53,8 @@ export class Sandbox extends BaseSandbox<SandboxDoEnv> {
    */
   protected readonly backupThroughBinding: boolean = false;
   readonly #backups: WorkspaceBackups;
+  /** Operations that reached this object (prepareWorkspace): counted to see activity during a save. */
+  #operations = 0;
 
   constructor(ctx: ConstructorParameters<typeof BaseSandbox>[0], env: SandboxDoEnv) {
     super(ctx, withBackupBucket(env));
@@ -77,6 +79,7 @@ export class Sandbox extends BaseSandbox<SandboxDoEnv> {
 
   /** Restores the workspace if this container lacks it; `take` returns the pending notice. */
   prepareWorkspace(take: boolean): Promise<WorkspaceRestored | null> {
+    this.#operations++;
     return this.#backups.prepare(take);
   }
 
@@ -104,14 +107,21 @@ export class Sandbox extends BaseSandbox<SandboxDoEnv> {
 
   /**
    * The idle timer ran out: save the workspace, then let the SDK stop the container. A
-   * container kept alive (a running task) is not stopped, so it is not saved either.
+   * container kept alive (a running task) is not stopped, so it is not saved either. An
+   * operation that arrived during the save may have changed files after they were read:
+   * then the container stays up (a later expiry saves again) rather than lose them.
    */
   override async onActivityExpired(): Promise<void> {
     const keepAlive = (await this.ctx.storage.get<boolean>("keepAliveEnabled")) === true;
     if (!keepAlive && this.ctx.container?.running) {
+      const seen = this.#operations;
       await this.#backups.save("sleep").catch((error) => {
         console.warn("workspace save before sleep failed; the previous save stands", error);
       });
+      if (this.#operations !== seen) {
+        this.renewActivityTimeout();
+        return;
+      }
     }
     await super.onActivityExpired();
   }
