@@ -4,10 +4,13 @@
 // makes the workspace start empty with a notice instead of failing every call.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { WorkspaceRef } from "../../src/sandbox/backend.ts";
 import { backupObjectKeys } from "../../src/sandbox/cloudflare/backup-plan.ts";
+import { sandboxIdFor } from "../../src/sandbox/cloudflare/sandbox-id.ts";
 import {
   expectAppError,
   makeBackend,
+  namespace,
   newWorkspace,
   REAL_TIMEOUT_MS,
   realRuntime,
@@ -16,6 +19,20 @@ import {
 
 const opts = { timeoutMs: 60_000, outputLimitBytes: 65_536 };
 const bucket = (env as unknown as { WORKSPACE_BACKUPS: R2Bucket }).WORKSPACE_BACKUPS;
+
+/**
+ * Stops the workspace's container outright (a crash: nothing saved on the way down) and
+ * waits until its Durable Object has seen it stop, so the next call meets a new container
+ * rather than the old one's late stop event.
+ */
+async function crash(ws: WorkspaceRef): Promise<void> {
+  await sandboxOf(ws).destroy();
+  const stub = namespace.get(namespace.idFromName(sandboxIdFor(ws.id)));
+  // "stopped_with_code" until the object has run onStop, "stopped" after.
+  for (let i = 0; i < 100 && (await stub.getState()).status !== "stopped"; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 /** Ids of the saves in the bucket (each has an archive and a meta.json). */
 async function saveIds(): Promise<Set<string>> {
@@ -31,7 +48,7 @@ describe.skipIf(!realRuntime)("cloudflare adapter: workspace saves", { timeout: 
     const status = await backend.saveWorkspace(ws, "explicit");
     expect(status.lastSave).toMatchObject({ reason: "explicit", files: 1, bytes: 6 });
     await backend.exec(ws, "echo unsaved > late.txt", opts);
-    await sandboxOf(ws).destroy(); // a crash: nothing saved on the way down
+    await crash(ws);
 
     const first = await backend.exec(ws, "cat kept.txt; ls", opts);
     expect(first.stdout).toBe("saved\nkept.txt\n");
@@ -40,7 +57,7 @@ describe.skipIf(!realRuntime)("cloudflare adapter: workspace saves", { timeout: 
     const second = await backend.exec(ws, "true", opts);
     expect(second.workspaceRestored).toBeUndefined();
     // File tools restore too, and do not consume the notice meant for a run.
-    await sandboxOf(ws).destroy();
+    await crash(ws);
     expect(new TextDecoder().decode(await backend.readFile(ws, "kept.txt"))).toBe("saved\n");
     expect((await backend.runCode(ws, "1", "python", opts)).workspaceRestored).toBeDefined();
   });
@@ -77,7 +94,7 @@ describe.skipIf(!realRuntime)("cloudflare adapter: workspace saves", { timeout: 
     await backend.saveWorkspace(ws, "explicit");
     const [id] = [...(await saveIds())].filter((x) => !before.has(x));
     await bucket.delete(backupObjectKeys(id as string));
-    await sandboxOf(ws).destroy();
+    await crash(ws);
 
     const first = await backend.exec(ws, "ls -A", opts);
     expect(first.stdout).toBe("");

@@ -95,6 +95,7 @@ export class CloudflareSandboxBackend implements SandboxBackend {
       const outcome = await runExec(sandbox, command, cwd, options, this.#settings);
       return notice ? { ...outcome, workspaceRestored: notice } : outcome;
     } catch (error) {
+      await this.#keepNotice(sandbox, notice);
       throw toAppError(error, "run the command");
     }
   }
@@ -111,6 +112,7 @@ export class CloudflareSandboxBackend implements SandboxBackend {
       // The container started again: whatever the registry knew, memory is gone.
       return notice ? { ...outcome, contextReset: true, workspaceRestored: notice } : outcome;
     } catch (error) {
+      await this.#keepNotice(sandbox, notice);
       throw toAppError(error, `run ${language} code`);
     }
   }
@@ -246,6 +248,14 @@ export class CloudflareSandboxBackend implements SandboxBackend {
     } catch (error) {
       throw toAppError(error, "restore the workspace's files");
     }
+  }
+
+  /** The run that took the restore notice failed: the next run must still tell the model. */
+  async #keepNotice(sandbox: SandboxApi, notice: WorkspaceRestored | null): Promise<void> {
+    if (!notice) return;
+    await withDeadline(sandbox.keepRestoreNotice(notice), this.#settings.callTimeoutMs).catch(
+      () => undefined,
+    );
   }
 
   #sandbox(ws: WorkspaceRef): SandboxApi {

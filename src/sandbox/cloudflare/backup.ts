@@ -6,10 +6,13 @@
  *
  * Storage (this Durable Object's KV):
  *   codemode:backup:record   BackupRecord of the last good save (its SDK handle included)
- *   codemode:backup:in-sync  true while this container's /workspace is the saved one or
- *                            newer: set by a restore or a save, cleared when a container
- *                            starts or stops. Only an in-sync (or never saved) workspace
- *                            is saved, so an empty new container never overwrites a save.
+ *   codemode:backup:start    counts container starts (onStart, which the containers
+ *                            package awaits before a new container takes requests)
+ *   codemode:backup:in-sync  the start count at the last restore or save: this running
+ *                            container's /workspace is the saved one or newer. Only an
+ *                            in-sync (or never saved) workspace is saved, so a new empty
+ *                            container never overwrites a save; a late stop event of an
+ *                            earlier container cannot make a restore run twice.
  *   codemode:backup:notice   the restore notice the next run result carries (taken once)
  *   codemode:backup:failure  the last failed save (shown by workspace_info)
  *   codemode:backup:orphans  ids of replaced saves whose objects could not be deleted yet
@@ -44,6 +47,7 @@ import { WORKSPACE_ROOT } from "./paths.ts";
 const BACKUP_TTL_SECONDS = 10 * 365 * 86_400;
 const RECORD_KEY = "codemode:backup:record";
 const IN_SYNC_KEY = "codemode:backup:in-sync";
+const START_KEY = "codemode:backup:start";
 const NOTICE_KEY = "codemode:backup:notice";
 const FAILURE_KEY = "codemode:backup:failure";
 const ORPHANS_KEY = "codemode:backup:orphans";
@@ -120,9 +124,23 @@ export class WorkspaceBackups {
     return this.#host.bucket !== undefined;
   }
 
-  /** A container (re)started: its /workspace is not the saved one until a restore. */
-  async containerChanged(): Promise<void> {
-    await this.#host.storage.delete(IN_SYNC_KEY);
+  /** A container started: its /workspace is not the saved one until a restore. */
+  async containerStarted(): Promise<void> {
+    const storage = this.#host.storage;
+    await storage.put(START_KEY, ((await storage.get<number>(START_KEY)) ?? 0) + 1);
+  }
+
+  /** This running container has the last save (restored or saved since it started). */
+  async #inSync(): Promise<boolean> {
+    if (!this.#host.containerRunning()) return false;
+    const storage = this.#host.storage;
+    const [synced, start] = [await storage.get<number>(IN_SYNC_KEY), await storage.get<number>(START_KEY)];
+    return synced !== undefined && synced === (start ?? 0);
+  }
+
+  async #markInSync(extra: Record<string, unknown> = {}): Promise<void> {
+    const storage = this.#host.storage;
+    await storage.put({ ...extra, [IN_SYNC_KEY]: (await storage.get<number>(START_KEY)) ?? 0 });
   }
 
   /**
@@ -132,7 +150,7 @@ export class WorkspaceBackups {
   async prepare(take: boolean): Promise<WorkspaceRestored | null> {
     const storage = this.#host.storage;
     if (this.enabled && (await storage.get<BackupRecord>(RECORD_KEY))) {
-      if (!(await storage.get<boolean>(IN_SYNC_KEY))) {
+      if (!(await this.#inSync())) {
         this.#restoring ??= this.#serial(() => this.#restore()).finally(() => {
           this.#restoring = null;
         });
@@ -145,10 +163,16 @@ export class WorkspaceBackups {
     return notice;
   }
 
+  /** A run that took the notice failed: keep it for the next run (unless a newer one came). */
+  async keepNotice(notice: WorkspaceRestored): Promise<void> {
+    const storage = this.#host.storage;
+    if (!(await storage.get(NOTICE_KEY))) await storage.put(NOTICE_KEY, notice);
+  }
+
   async #restore(): Promise<void> {
     const storage = this.#host.storage;
     const record = await storage.get<BackupRecord>(RECORD_KEY);
-    if (!record || (await storage.get<boolean>(IN_SYNC_KEY))) return;
+    if (!record || (await this.#inSync())) return;
     try {
       await this.#host.restoreBackup(record.handle);
     } catch (error) {
@@ -156,7 +180,7 @@ export class WorkspaceBackups {
       if (remote.sdkCode === "BACKUP_NOT_FOUND" || remote.sdkCode === "BACKUP_EXPIRED") {
         // Gone from the bucket (a lifecycle rule, a manual delete): start empty, and say so.
         await storage.delete(RECORD_KEY);
-        await storage.put({ [IN_SYNC_KEY]: true, [NOTICE_KEY]: lostNotice(record) });
+        await this.#markInSync({ [NOTICE_KEY]: lostNotice(record) });
         return;
       }
       throw new AppError(
@@ -175,7 +199,7 @@ export class WorkspaceBackups {
         `The container had stopped (idle sleep, restart or deploy). Files saved at ${record.savedAt} ` +
         "were restored; interpreter memory (variables, imports) and running processes were reset.",
     };
-    await storage.put({ [IN_SYNC_KEY]: true, [NOTICE_KEY]: notice });
+    await this.#markInSync({ [NOTICE_KEY]: notice });
   }
 
   /**
@@ -189,7 +213,7 @@ export class WorkspaceBackups {
       const storage = this.#host.storage;
       const previous = await storage.get<BackupRecord>(RECORD_KEY);
       if (!this.#host.containerRunning()) return this.status();
-      if (previous && !(await storage.get<boolean>(IN_SYNC_KEY))) return this.status();
+      if (previous && !(await this.#inSync())) return this.status();
       try {
         await this.#save(reason, previous);
         await storage.delete(FAILURE_KEY);
@@ -247,7 +271,7 @@ export class WorkspaceBackups {
       archiveBytes: head?.size ?? 0,
       fingerprint,
     };
-    await this.#host.storage.put({ [RECORD_KEY]: record, [IN_SYNC_KEY]: true });
+    await this.#markInSync({ [RECORD_KEY]: record });
     if (previous) await this.#deleteObjects([previous.handle.id]);
   }
 

@@ -38,9 +38,12 @@ export async function runExec(
   const hung = result === TIMED_OUT;
   // A container that stopped answering would not answer the reads either.
   const captured = hung ? { stdout: "", stderr: "" } : await readCaptured(sandbox, out, err, settings);
-  // Best effort: the files are in the container's /tmp, which a restart wipes anyway.
-  if (!hung)
-    void withDeadline(sandbox.exec(`rm -f ${shellQuote(out)} ${shellQuote(err)}`), settings.callTimeoutMs);
+  // Best effort: the files are in the container's /tmp, which a restart wipes anyway (a
+  // container stopped meanwhile fails the removal, which is then moot).
+  if (!hung) {
+    const removal = sandbox.exec(`rm -f ${shellQuote(out)} ${shellQuote(err)}`);
+    void withDeadline(removal, settings.callTimeoutMs).catch(() => undefined);
+  }
 
   const { stderr, fired } = stripTimeoutNotice(captured.stderr);
   if (options.onOutput) {

@@ -83,6 +83,11 @@ export class Sandbox extends BaseSandbox<SandboxDoEnv> {
     return this.#backups.prepare(take);
   }
 
+  /** Gives back a restore notice taken by a run that then failed. */
+  keepRestoreNotice(notice: WorkspaceRestored): Promise<void> {
+    return this.#backups.keepNotice(notice);
+  }
+
   saveWorkspace(reason: SaveReason): Promise<BackupStatus> {
     return this.#backups.save(reason);
   }
@@ -96,13 +101,8 @@ export class Sandbox extends BaseSandbox<SandboxDoEnv> {
   }
 
   override async onStart(): Promise<void> {
-    await this.#backups.containerChanged();
+    await this.#backups.containerStarted();
     await super.onStart();
-  }
-
-  override async onStop(params: Parameters<BaseSandbox["onStop"]>[0]): Promise<void> {
-    await this.#backups.containerChanged();
-    await super.onStop(params);
   }
 
   /**

@@ -27,6 +27,7 @@ export type SandboxApi = Pick<
   | "getCodeContextId"
   | "setCodeContextId"
   | "prepareWorkspace"
+  | "keepRestoreNotice"
   | "saveWorkspace"
   | "backupStatus"
   | "deleteWorkspaceBackups"
