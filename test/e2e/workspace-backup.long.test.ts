@@ -13,7 +13,7 @@ import { type Stack, startStack } from "../helpers/stack.ts";
 const skip = realRuntimeSkipReason();
 if (skip) console.warn(skip);
 
-const SLEEP_AFTER_SECONDS = 4;
+const SLEEP_AFTER_SECONDS = 10; // the least SANDBOX_SLEEP_AFTER_SECONDS allows
 /** Unnamed workspaces expire after this long unused (named ones never do). */
 const EXPIRY_SECONDS = 20;
 
