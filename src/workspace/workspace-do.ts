@@ -8,6 +8,8 @@
  *   codemode_runs(…) — open code-mode runs of sandboxed programs, see src/codemode/python/runs.ts
  *   tasks, task_logs — tasks and their output, see src/tasks/store.ts
  *   idempotency — outputs of calls made with an idempotency key, see idempotency.ts
+ * KV storage: "codemode:tasks-ran" — a task started since the last save; once no task
+ * runs, the alarm saves the workspace's files (backends that save, see src/sandbox/).
  * Unnamed workspaces are deleted — storage and sandbox — after WORKSPACE_IDLE_TTL_SECONDS
  * without use; the alarm re-arms itself while the workspace is in use. The same alarm
  * follows running tasks about once a second (src/tasks/service.ts); a running task
@@ -25,6 +27,10 @@ import { IdempotencyStore } from "./idempotency.ts";
 import { WorkspaceRecord, type WorkspaceRow } from "./record.ts";
 import { type Area, dispatch, type RpcResult, type WorkspaceAreas } from "./rpc.ts";
 import { claimWarmSandbox } from "./warm-pool.ts";
+
+/** Set when a task starts, cleared by the save once no task runs (KV storage). */
+const TASKS_RAN_KEY = "codemode:tasks-ran";
+const TASK_STARTS = new Set(["start", "create", "launch"]);
 
 export class Workspace extends DurableObject<Env> {
   #tasks: TaskService | undefined;
@@ -47,6 +53,8 @@ export class Workspace extends DurableObject<Env> {
 
   /** The one RPC entry point; call it through `workspaceClient(stub)`. */
   async rpc(area: Area, verb: string, args: unknown[]): Promise<RpcResult<unknown>> {
+    // A task may end before any alarm sees it running: remember that one ran.
+    if (area === "tasks" && TASK_STARTS.has(verb)) await this.ctx.storage.put(TASKS_RAN_KEY, true);
     return dispatch(this.areas(), area, verb, args);
   }
 
@@ -95,10 +103,12 @@ export class Workspace extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const hadActive = this.tasks.hasActive();
     await this.tasks.tick();
     const row = this.#record.row();
-    if (hadActive && row && !this.tasks.hasActive()) await this.saveAfterTasks(row);
+    if (row && !this.tasks.hasActive() && (await this.ctx.storage.get<boolean>(TASKS_RAN_KEY))) {
+      await this.ctx.storage.delete(TASKS_RAN_KEY);
+      await this.saveAfterTasks(row);
+    }
     const next = this.tasks.nextWakeAt();
     if (row && row.named === 0) {
       if (this.tasks.hasActive()) this.#record.touch();

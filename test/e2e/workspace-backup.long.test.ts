@@ -193,4 +193,22 @@ describe.skipIf(skip !== null)("workspace saves on the cloudflare backend", () =
     }
     expect(await stack.backupKeys(container)).toEqual([]);
   }, 180_000);
+
+  it("the end of a task saves the files it made", async () => {
+    const c = await stack.connect(stack.tokens.alice, { workspace: "task-saves" });
+    const task = await tool<{ task_id: string }>(c, "start_task", { command: "echo made > by-task.txt" });
+    const deadline = Date.now() + 60_000;
+    let reason: string | undefined;
+    while (reason !== "task" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      const info = await tool<{ saves: { last_save: { reason: string; files: number } | null } }>(
+        c,
+        "workspace_info",
+      );
+      reason = info.saves.last_save?.reason;
+    }
+    expect(reason).toBe("task");
+    const status = await tool<{ state: string }>(c, "task_status", { task_id: task.task_id });
+    expect(status.state).toBe("completed");
+  }, 120_000);
 });
