@@ -37,6 +37,8 @@ export const WARM_POOL_NAME = "pool";
 const START_TIMEOUT_MS = 120_000;
 /** Containers started at once when filling (a burst of cold starts is throttled upstream). */
 const BATCH = 4;
+/** How long a refill waits after a claim (the claimer's first call runs meanwhile). */
+const REFILL_DELAY_MS = 2_000;
 /** How long a new workspace waits for the pool before it starts its own container. */
 const CLAIM_TIMEOUT_MS = 5_000;
 
@@ -78,7 +80,13 @@ export class SandboxPool extends DurableObject<Env> {
     const id = ready.shift() ?? null;
     // Durably out of the pool before anyone sees it.
     if (id !== null) await this.ctx.storage.put("ready", ready);
-    if (warmPoolSize(configFrom(this.env)) > 0) await this.ctx.storage.setAlarm(Date.now());
+    if (warmPoolSize(configFrom(this.env)) > 0) {
+      // The claiming workspace's first call follows at once; container starts in the same
+      // moment would compete with it where containers share a machine's CPUs.
+      const at = Date.now() + REFILL_DELAY_MS;
+      const current = await this.ctx.storage.getAlarm();
+      if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    }
     return id;
   }
 
