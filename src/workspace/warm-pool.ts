@@ -32,6 +32,7 @@ import { DurableObject } from "cloudflare:workers";
 import { type Config, configFrom } from "../config/config.ts";
 import type { SandboxBackend } from "../sandbox/backend.ts";
 import { createSandboxBackend, warmPoolSize } from "../sandbox/factory.ts";
+import { randomHex } from "../shared/encoding.ts";
 
 export const WARM_POOL_NAME = "pool";
 const START_TIMEOUT_MS = 120_000;
@@ -48,8 +49,7 @@ export function renewEveryMs(sleepAfterSeconds: number): number {
 }
 
 export function pooledSandboxId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return `p${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `p${randomHex(16)}`;
 }
 
 /**
